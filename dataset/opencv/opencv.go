@@ -1,0 +1,108 @@
+// Package opencv is the OpenCV image decoder of the detparity data path's first step
+// (dataset): it decodes files the way cv2.imread(path, cv2.IMREAD_COLOR) does, through
+// gocv (cgo, OpenCV 4.6), so a Go pipeline can be fed the exact pixels a Python
+// pipeline saw. It is a separate package so that pure-Go users of dataset need no cgo.
+package opencv
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+
+	"gocv.io/x/gocv"
+
+	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/frame"
+)
+
+// Decoder implements dataset.Decoder with gocv.IMRead(path, gocv.IMReadColor), i.e.
+// cv2.imread semantics: BGR order; libjpeg's IDCT and smooth ("fancy") chroma
+// upsampling; gray replicated, 16-bit reduced to 8, alpha dropped; and the EXIF
+// orientation of a JPEG applied (IMREAD_COLOR does not include
+// IMREAD_IGNORE_ORIENTATION), exactly as cv2.imread does.
+//
+// Before OpenCV sees the file, dataset.CheckSize reads the header in Go and refuses
+// images of more than MaxPixels (dataset.DefaultMaxPixels when <= 0), so a hostile
+// 100000x100000 header never reaches OpenCV's allocator. The format is limited to what
+// dataset.CheckSize reads: JPEG, PNG, BMP.
+//
+// A JPEG without an end-of-image marker after its scans is refused: libjpeg decodes a
+// truncated file with only a warning on stderr and fills the missing rows with gray,
+// which cv2.imread returns as if it were a good image.
+type Decoder struct {
+	// MaxPixels is the largest W*H accepted; <= 0 means dataset.DefaultMaxPixels.
+	MaxPixels int
+}
+
+// Name returns "opencv".
+func (Decoder) Name() string { return "opencv" }
+
+// Decode reads path with OpenCV and returns its pixels in BGR order.
+func (d Decoder) Decode(path string) (frame.Image, error) {
+	w, h, err := dataset.CheckSize(path, d.MaxPixels)
+	if err != nil {
+		return frame.Image{}, err
+	}
+	if err := checkJPEGComplete(path); err != nil {
+		return frame.Image{}, err
+	}
+	m := gocv.IMRead(path, gocv.IMReadColor)
+	defer m.Close()
+	if m.Empty() {
+		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s (corrupt or unsupported): cv::imread returned an empty image", path)
+	}
+	if m.Type() != gocv.MatTypeCV8UC3 || !m.IsContinuous() {
+		return frame.Image{}, fmt.Errorf("opencv: decode %s: got a Mat of type %v (continuous %v), expected continuous CV_8UC3", path, m.Type(), m.IsContinuous())
+	}
+	if m.Cols() != w || m.Rows() != h {
+		return frame.Image{}, fmt.Errorf("opencv: decode %s: OpenCV returned %dx%d but the header says %dx%d", path, m.Cols(), m.Rows(), w, h)
+	}
+	im := frame.Image{W: m.Cols(), H: m.Rows(), Pix: m.ToBytes(), Order: frame.BGR}
+	if err := im.Validate(); err != nil {
+		return frame.Image{}, fmt.Errorf("opencv: decode %s: %w", path, err)
+	}
+	return im, nil
+}
+
+// checkJPEGComplete fails when path is a JPEG with no EOI marker (FF D9) after its first
+// SOS: inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so
+// the first FF D9 after the scans starts is the end of the image. A thumbnail's EOI
+// lives inside an APP1 segment before the SOS and is skipped with it. Other formats pass.
+func checkJPEGComplete(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("opencv: decode: %w", err)
+	}
+	if !bytes.HasPrefix(b, []byte{0xFF, 0xD8}) {
+		return nil
+	}
+	i := 2
+	for {
+		for i < len(b) && b[i] == 0xFF && i+1 < len(b) && b[i+1] == 0xFF {
+			i++ // fill bytes
+		}
+		if i+1 >= len(b) || b[i] != 0xFF {
+			return fmt.Errorf("opencv: cannot decode %s (corrupt or truncated JPEG): bad marker structure at byte %d", path, i)
+		}
+		m := b[i+1]
+		if m == 0x01 || (m >= 0xD0 && m <= 0xD7) {
+			i += 2
+			continue
+		}
+		if m == 0xD9 {
+			return fmt.Errorf("opencv: cannot decode %s (corrupt JPEG): end of image before any scan", path)
+		}
+		if i+4 > len(b) {
+			return fmt.Errorf("opencv: cannot decode %s (truncated JPEG): file ends in the header at byte %d", path, len(b))
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		if m == 0xDA {
+			if i+2+n <= len(b) && bytes.Contains(b[i+2+n:], []byte{0xFF, 0xD9}) {
+				return nil
+			}
+			return fmt.Errorf("opencv: cannot decode %s (truncated JPEG): no end-of-image marker after the scan data (%d bytes)", path, len(b))
+		}
+		i += 2 + n
+	}
+}
