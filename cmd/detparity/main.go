@@ -1,0 +1,222 @@
+// Command detparity measures whether an exported ONNX detector is fed the
+// preprocessing it was trained with. It is a thin CLI over package parity.
+//
+// Usage:
+//
+//	detparity run --model M.onnx --data DIR --pipeline stretch,sg-coco [--conf 0.8] [--format table|json] [--out RUN.json]
+//
+// DIR holds images/ and YOLO labels/ (plus classes.txt, names.txt or data.yaml).
+// Exit status: 0 done, 1 the run could not be done (or an image failed with
+// --fail-on-error), 2 bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/detparity/detparity/letterbox"
+	"github.com/detparity/detparity/parity"
+)
+
+// command is one subcommand. Each lives in its own file and registers itself in
+// commands from an init function, so adding a command touches no other file.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	if _, dup := commands[name]; dup {
+		panic("detparity: command registered twice: " + name)
+	}
+	commands[name] = command{summary: summary, run: run}
+}
+
+func init() {
+	register("run", "evaluate one model through one or more preprocessing pipelines on a labelled dataset", cmdRun)
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("detparity: is your exported detector fed what it was trained on?\n\nCommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-16s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("\nRun 'detparity COMMAND -h' for the flags and an example of a command.\n")
+	return b.String()
+}
+
+func main() {
+	os.Exit(realMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// errUsage marks errors that should exit with status 2.
+var errUsage = errors.New("usage")
+
+func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage())
+		return 2
+	}
+	var err error
+	switch c, ok := commands[args[0]]; {
+	case ok:
+		err = c.run(ctx, args[1:], stdout, stderr)
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
+		fmt.Fprint(stdout, usage())
+		return 0
+	default:
+		fmt.Fprintf(stderr, "detparity: unknown command %q\n\n%s", args[0], usage())
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "detparity:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "detparity:", err)
+		return 1
+	}
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := parity.DefaultConfig()
+	model := fs.String("model", "", "ONNX model `file` (YOLO-NAS layout: boxes [1,N,4], scores [1,N,C])")
+	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
+	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `presets`: "+strings.Join(letterbox.Presets(), ", "))
+	conf := fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
+	iou := fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
+	nmsIoU := fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
+	floor := fs.Float64("floor", d.Floor, "lowest score kept for the confidence distributions (<= conf)")
+	decoder := fs.String("decoder", d.Decoder, "image decoder: opencv (cv2.imread semantics) or go")
+	workers := fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
+	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
+	format := fs.String("format", "table", "output format: table or json")
+	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
+	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx --data DIR --pipeline P1,P2 [flags]
+
+Runs the model over every image of DIR once per pipeline and prints images, GT, TP, FP, FN,
+precision, recall and F1 per pipeline at --conf, and two-sample KS distances between the
+pipelines' confidence distributions. Images that fail (decode, labels) are listed and counted.
+
+Example (the shipped fixtures):
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *model == "" || *data == "" {
+		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
+	}
+	if *format != "table" && *format != "json" {
+		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	}
+	cfg := parity.Config{
+		Model: *model, Data: *data, Pipelines: splitList(*pipes),
+		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
+		Decoder: *decoder, Workers: *workers, Threads: *threads,
+	}
+	if !*quiet && isTerminal(stderr) {
+		cfg.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "\r%d/%d images", done, total)
+			if done == total {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	res, err := parity.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeAtomic(*out, res.WriteJSON); err != nil {
+			return err
+		}
+	}
+	if *format == "json" {
+		err = res.WriteJSON(stdout)
+	} else {
+		err = res.WriteTable(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if *failOnError && len(res.Failed) > 0 {
+		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// writeAtomic writes through a temporary file in the target's folder and renames
+// it into place, so a reader never sees a half-written file and a failed write
+// leaves any previous file intact.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

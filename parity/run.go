@@ -1,0 +1,285 @@
+// Package parity runs one ONNX detector over a labelled dataset through several
+// preprocessing pipelines and compares what comes out. It sits at the end of the
+// detparity data path and drives every step before it:
+//
+//	dataset (decode + labels) → letterbox (Plan/Apply) → detect (ORT, decode, NMS)
+//	→ letterbox (UnmapBox to source pixels) → metrics (match, P/R/F1, histograms, KS)
+//
+// Every image is decoded once and fed to every pipeline, so the pipelines differ
+// only in preprocessing. An image that cannot be decoded or whose labels are bad is
+// reported as failed (with the error naming the file) and counted; it is never
+// dropped silently, and it is excluded from every pipeline alike.
+package parity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/detparity/detparity/box"
+	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/dataset/opencv"
+	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/letterbox"
+)
+
+// Config says what to run. Zero fields take the defaults of DefaultConfig.
+type Config struct {
+	Model     string   // ONNX model path
+	Data      string   // YOLO dataset directory (images/, labels/, class names)
+	Pipelines []string // preprocessing presets, e.g. "stretch", "sg-coco"
+	// Conf is the confidence threshold of the thresholded metrics: a detection counts
+	// when its score is > Conf (super-gradients and Ultralytics keep score > conf).
+	Conf float64
+	// MatchIoU is the IoU a detection needs with a same-class ground truth to be a TP.
+	MatchIoU float64
+	// NMSIoU is the class-aware NMS IoU (torchvision batched_nms semantics).
+	NMSIoU float64
+	// Floor is the lowest score kept from the model, so that confidence
+	// distributions see what lies below Conf. Matching at Conf is unaffected: NMS
+	// keeps the same boxes above Conf whatever lower-scored boxes exist.
+	Floor float64
+	// Decoder is "opencv" (cv2.imread semantics, the default) or "go".
+	Decoder string
+	// Workers is the number of images processed at once, each worker with its own
+	// ONNX Runtime session. Results do not depend on it.
+	Workers int
+	// Threads is ONNX Runtime's intra-op thread count per session (0: its default).
+	Threads int
+	// Bins is the number of fixed histogram bins on [0,1].
+	Bins int
+	// Progress, when set, is called after each image with the number done so far.
+	Progress func(done, total int)
+}
+
+// DefaultConfig returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7 (the
+// super-gradients COCO default), floor 0.01, OpenCV decoding, 1 worker, 20 bins.
+func DefaultConfig() Config {
+	return Config{Conf: 0.5, MatchIoU: 0.5, NMSIoU: 0.7, Floor: 0.01, Decoder: "opencv", Workers: 1, Bins: 20}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Conf == 0 {
+		c.Conf = d.Conf
+	}
+	if c.MatchIoU == 0 {
+		c.MatchIoU = d.MatchIoU
+	}
+	if c.NMSIoU == 0 {
+		c.NMSIoU = d.NMSIoU
+	}
+	if c.Floor == 0 {
+		c.Floor = d.Floor
+	}
+	if c.Decoder == "" {
+		c.Decoder = d.Decoder
+	}
+	if c.Workers <= 0 {
+		c.Workers = d.Workers
+	}
+	if c.Bins <= 0 {
+		c.Bins = d.Bins
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Model == "":
+		return errors.New("parity: no model given")
+	case c.Data == "":
+		return errors.New("parity: no dataset directory given")
+	case len(c.Pipelines) == 0:
+		return errors.New("parity: no pipeline given")
+	case c.Conf < 0 || c.Conf >= 1:
+		return fmt.Errorf("parity: confidence threshold %v, expected 0 <= conf < 1", c.Conf)
+	case c.Floor < 0 || c.Floor > c.Conf:
+		return fmt.Errorf("parity: score floor %v, expected 0 <= floor <= conf (%v)", c.Floor, c.Conf)
+	case c.MatchIoU <= 0 || c.MatchIoU > 1:
+		return fmt.Errorf("parity: match IoU %v, expected 0 < iou <= 1", c.MatchIoU)
+	case c.NMSIoU <= 0 || c.NMSIoU > 1:
+		return fmt.Errorf("parity: NMS IoU %v, expected 0 < iou <= 1", c.NMSIoU)
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Pipelines {
+		if seen[p] {
+			return fmt.Errorf("parity: pipeline %q given twice", p)
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+func decoderFor(name string) (dataset.Decoder, error) {
+	switch name {
+	case "opencv":
+		return opencv.Decoder{}, nil
+	case "go":
+		return dataset.GoDecoder{}, nil
+	}
+	return nil, fmt.Errorf("parity: decoder %q, expected opencv or go", name)
+}
+
+// imageOutcome is what one image produced in every pipeline.
+type imageOutcome struct {
+	err    error
+	w, h   int
+	gts    []box.Object
+	dets   [][]box.Detection // per pipeline, source pixels
+	failAt string            // "decode", "labels", "preprocess", "infer"
+}
+
+// Run evaluates cfg. It returns an error only when the run as a whole cannot
+// proceed (bad config, dataset or model); per-image problems are in the result.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	dec, err := decoderFor(cfg.Decoder)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]letterbox.Spec, len(cfg.Pipelines))
+	for i, name := range cfg.Pipelines {
+		if specs[i], err = letterbox.Preset(name); err != nil {
+			return nil, fmt.Errorf("parity: %w", err)
+		}
+	}
+	ds, err := dataset.Open(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	if err := detect.Init(); err != nil {
+		return nil, err
+	}
+	opts := detect.DefaultOptions()
+	opts.Conf = cfg.Floor
+	opts.IoU = cfg.NMSIoU
+	opts.Threads = cfg.Threads
+	workers := min(cfg.Workers, max(1, len(ds.Items)), runtime.NumCPU()*4)
+	models := make([]*detect.Model, workers)
+	defer func() {
+		for _, m := range models {
+			if m != nil {
+				m.Close()
+			}
+		}
+	}()
+	for i := range models {
+		if models[i], err = detect.Open(cfg.Model, opts); err != nil {
+			return nil, err
+		}
+	}
+	mw, mh := models[0].InputSize()
+	for i, s := range specs {
+		if s.Size != mw || s.Size != mh {
+			return nil, fmt.Errorf("parity: pipeline %s makes %dx%d tensors but %s expects %dx%d input", cfg.Pipelines[i], s.Size, s.Size, cfg.Model, mw, mh)
+		}
+	}
+	if nc := models[0].NumClasses(); nc != len(ds.Names) {
+		return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", cfg.Model, nc, cfg.Data, len(ds.Names), ds.Names)
+	}
+
+	plans := newPlanCache(specs)
+	outcomes := make([]imageOutcome, len(ds.Items))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(m *detect.Model) {
+			defer wg.Done()
+			tensor := make([]float32, 3*mw*mh)
+			for i := range jobs {
+				outcomes[i] = evalImage(ds, ds.Items[i], dec, plans, m, tensor)
+				if cfg.Progress != nil {
+					mu.Lock()
+					done++
+					cfg.Progress(done, len(ds.Items))
+					mu.Unlock()
+				}
+			}
+		}(models[w])
+	}
+	interrupted := false
+feed:
+	for i := range ds.Items {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			interrupted = true
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if interrupted {
+		return nil, fmt.Errorf("parity: interrupted: %w", ctx.Err())
+	}
+	return summarise(cfg, ds, models[0], outcomes)
+}
+
+func evalImage(ds *dataset.Dataset, it dataset.Item, dec dataset.Decoder, plans *planCache, m *detect.Model, tensor []float32) imageOutcome {
+	img, err := dec.Decode(it.ImagePath)
+	if err != nil {
+		return imageOutcome{err: err, failAt: "decode"}
+	}
+	out := imageOutcome{w: img.W, h: img.H}
+	if out.gts, err = ds.Labels(it, img.W, img.H); err != nil {
+		return imageOutcome{err: err, failAt: "labels", w: img.W, h: img.H}
+	}
+	out.dets = make([][]box.Detection, len(plans.specs))
+	for p := range plans.specs {
+		plan, err := plans.get(p, img.W, img.H)
+		if err != nil {
+			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
+		}
+		if err := plan.Apply(img, tensor); err != nil {
+			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
+		}
+		dets, err := m.Infer(tensor)
+		if err != nil {
+			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "infer", w: img.W, h: img.H}
+		}
+		g := plan.Geometry()
+		for k := range dets {
+			dets[k].Box = g.UnmapBox(dets[k].Box)
+		}
+		out.dets[p] = dets
+	}
+	return out
+}
+
+// planCache holds one letterbox.Plan per (pipeline, source size): frames of a
+// dataset come in a handful of sizes, so tables are computed a handful of times.
+type planCache struct {
+	specs []letterbox.Spec
+	mu    sync.Mutex
+	plans map[planKey]*letterbox.Plan
+}
+
+type planKey struct{ pipeline, w, h int }
+
+func newPlanCache(specs []letterbox.Spec) *planCache {
+	return &planCache{specs: specs, plans: map[planKey]*letterbox.Plan{}}
+}
+
+func (c *planCache) get(p, w, h int) (*letterbox.Plan, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := planKey{p, w, h}
+	if pl, ok := c.plans[k]; ok {
+		return pl, nil
+	}
+	pl, err := c.specs[p].Plan(w, h)
+	if err != nil {
+		return nil, err
+	}
+	c.plans[k] = pl
+	return pl, nil
+}
