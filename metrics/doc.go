@@ -25,8 +25,30 @@
 // it. [KS2] is the two-sample Kolmogorov–Smirnov test on raw samples, e.g. the ground
 // truth best scores of pipeline A against those of pipeline B.
 //
-// The numbers here are thresholded detection metrics (one conf, one IoU threshold), not
-// COCO mAP. The one average precision offered is [AP50Accumulator]: AP at IoU 0.5 by
-// the pycocotools definition (101-point interpolation, maxDets 100, no conf), which is
-// not Ultralytics' mAP50.
+// [CurveAccumulator] keeps every detection's outcome at one IoU so that P, R and F1
+// can be read at any confidence: PR curve, best-F1 confidence, F1-, P- and
+// R-vs-confidence curves. [ConfusionMatrix] is Ultralytics' class confusion with a
+// background row and column.
+//
+// # Average precision: two definitions
+//
+// [COCOEvaluator] (with [ReadCOCOGroundTruth], [ReadCOCOResults], [EvaluateCOCO]) is
+// pycocotools' COCOeval for boxes: the 12 summary numbers and per-category AP, crowds,
+// area ranges, maxDets, equal to pycocotools to the last bit on the committed cases
+// (testdata/coco_cases). [AP50Accumulator] is its AP50 alone on box.Objects.
+// [UltralyticsAccumulator] is the second, different definition Ultralytics' `yolo val`
+// prints (IoU-first matching, trapezoid integral, P/R at the best mean F1). A number
+// is always labelled with the definition it follows.
+//
+// # Distributions, significance, errors
+//
+// [Wasserstein1], [JensenShannon], [PSI] and [KS2] are plain distances between two
+// confidence samples or histograms; [CompareScores] grades a drift with conventional,
+// overridable thresholds. [PairedBootstrap] says whether a change in F1 or AP50
+// between two runs over the same images is significant ("~" when not).
+// [TIDEAccumulator] breaks errors down TIDE's way (classification, localisation,
+// both, duplicate, background, missed) with the AP50 each would recover.
+//
+// Every accumulator merges: shards evaluated apart and merged give the same numbers
+// as one run.
 package metrics

@@ -1,0 +1,395 @@
+package metrics
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// epsTol: pycocotools' precision is tp/(tp+fp+2⁻⁵²), so a precision of 1 comes out as
+// 1−2⁻⁵² and means of such values differ from the exact fractions by a few ulps.
+const epsTol = 1e-15
+
+func ann(id, img, cat int64, x, y, w, h, area float64, crowd bool) COCOAnnotation {
+	return COCOAnnotation{ID: id, ImageID: img, CategoryID: cat, BBox: [4]float64{x, y, w, h}, Area: area, IsCrowd: crowd}
+}
+
+func cdet(img, cat int64, x, y, w, h, score float64) COCODetection {
+	return COCODetection{ImageID: img, CategoryID: cat, BBox: [4]float64{x, y, w, h}, Score: score}
+}
+
+func summarize(t *testing.T, cats []int64, images map[int64][2]any) COCOSummary {
+	t.Helper()
+	e, err := NewCOCOEvaluator(cats)
+	require.NoError(t, err)
+	for id, im := range images {
+		gts, _ := im[0].([]COCOAnnotation)
+		dts, _ := im[1].([]COCODetection)
+		require.NoError(t, e.AddImage(id, gts, dts))
+	}
+	return e.Summarize()
+}
+
+func TestCOCOLinspaceLikeNumpy(t *testing.T) {
+	// np.linspace(.5, .95, 10) as numpy prints it: the 9th value is not 0.9.
+	want := []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95}
+	for i, w := range want {
+		assert.Equal(t, w, COCOIoUThreshold(i), "threshold %d", i)
+	}
+	assert.Equal(t, 0.07, cocoRecThrs[7]) // np.linspace(0, 1, 101)[7] prints 0.07
+}
+
+func TestCOCOOnePerfectDetection(t *testing.T) {
+	// One small object found exactly: every AP and AR with ground truth in range is 1
+	// (up to the 2⁻⁵²), medium and large have no ground truth: -1.
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 10, 10, 100, false)}, []COCODetection{cdet(1, 1, 0, 0, 10, 10, 0.9)}},
+	})
+	want := COCOStats{AP: 1, AP50: 1, AP75: 1, APs: 1, APm: -1, APl: -1, AR1: 1, AR10: 1, AR100: 1, ARs: 1, ARm: -1, ARl: -1}
+	got, w := s.Stats.Array(), want.Array()
+	for i := range w {
+		assert.InDelta(t, w[i], got[i], epsTol, COCOStatNames[i])
+	}
+}
+
+func TestCOCOCrowdAbsorbsSeveralDetections(t *testing.T) {
+	// Regular A (small) and a crowd region C. Two detections inside C score above the
+	// one on A. Crowd IoU is intersection / detection area = 1, so both match C, which
+	// may be matched any number of times, and are ignored: the only non-ignored
+	// detections are d(A) TP then an FP, precision 1 at recall 1: AP = 1.
+	// Were they false positives, precision at the TP would be 1/3 and AP 1/3.
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{
+			ann(1, 1, 1, 0, 0, 10, 10, 100, false),
+			ann(2, 1, 1, 100, 100, 100, 100, 10000, true),
+		}, []COCODetection{
+			cdet(1, 1, 110, 110, 20, 20, 0.95),
+			cdet(1, 1, 150, 150, 10, 10, 0.93),
+			cdet(1, 1, 0, 0, 10, 10, 0.9),
+			cdet(1, 1, 300, 300, 10, 10, 0.6),
+		}},
+	})
+	assert.InDelta(t, 1, s.Stats.AP, epsTol)
+	assert.InDelta(t, 1, s.Stats.AR100, epsTol)
+	// The crowd's area is large but a crowd is always ignored: no large ground truth.
+	assert.Equal(t, -1.0, s.Stats.APl)
+	assert.Equal(t, 1, s.PerCategory[0].GT, "crowds are not counted as ground truth")
+}
+
+func TestCOCORegularMatchNotTradedForIgnored(t *testing.T) {
+	// Det D = [0,0,10,6.2] overlaps regular R = [0,0,10,10] with IoU 62/100 = 0.62 and
+	// crowd C = D with crowd IoU 1. R comes first (regular before ignored); once D holds
+	// R the walk stops at the first ignored ground truth, so at t = 0.50, 0.55, 0.60 D
+	// is a TP (precision 1 at recall 1: AP_t = 1). At t >= 0.65 R fails and D matches C
+	// and is ignored: no TP, AP_t = 0. AP = 3/10, AP50 = 1, AP75 = 0. Trading R for C at
+	// 0.5 (IoU 1 > 0.62) would give AP50 = 0.
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{
+			ann(1, 1, 1, 0, 0, 10, 6.2, 62, true),
+			ann(2, 1, 1, 0, 0, 10, 10, 100, false),
+		}, []COCODetection{cdet(1, 1, 0, 0, 10, 6.2, 0.9)}},
+	})
+	assert.InDelta(t, 0.3, s.Stats.AP, epsTol)
+	assert.InDelta(t, 1, s.Stats.AP50, epsTol)
+	assert.InDelta(t, 0, s.Stats.AP75, epsTol)
+	assert.InDelta(t, 0.3, s.Stats.AR100, epsTol) // recall 1 at three of ten thresholds
+}
+
+func TestCOCOMaxDetsCut(t *testing.T) {
+	// Category 1: 99 FPs scored 0.99, 0.989, ... above the TP, which is the 100th
+	// detection: kept, precision 1/100 at recall 1 at every point: AP = 0.01. Category 2: the same
+	// with one more FP, the TP is the 101st and cut: AP = 0. AR100 = (1+0)/2; AR10 and
+	// AR1 see only FPs: 0.
+	var dts []COCODetection
+	for c := int64(1); c <= 2; c++ {
+		nfp := 98 + int(c) // 99 or 100 FPs
+		for i := range nfp {
+			dts = append(dts, cdet(1, c, 500+float64(i), 500, 5, 5, 0.99-float64(i)*0.001))
+		}
+		dts = append(dts, cdet(1, c, 0, 0, 10, 10, 0.5))
+	}
+	s := summarize(t, []int64{1, 2}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 10, 10, 100, false), ann(2, 1, 2, 0, 0, 10, 10, 100, false)}, dts},
+	})
+	assert.InDelta(t, 0.01, s.PerCategory[0].AP, epsTol)
+	assert.Equal(t, 0.0, s.PerCategory[1].AP)
+	assert.InDelta(t, 0.005, s.Stats.AP, epsTol)
+	assert.Equal(t, 0.5, s.Stats.AR100)
+	assert.Equal(t, 0.0, s.Stats.AR10)
+	assert.Equal(t, 0.0, s.Stats.AR1)
+	assert.Equal(t, 100, s.PerCategory[0].Dets)
+	assert.Equal(t, 100, s.PerCategory[1].Dets, "101 given, 100 kept")
+}
+
+func TestCOCOScoreTiesFollowImageIDs(t *testing.T) {
+	// Two images, one object each; image P holds an FP at 0.5, image Q a TP at 0.5.
+	// Ties go to the lower image id first.
+	// FP first: pr = [0, 1/2] → non-increasing [1/2, 1/2], rc = [0, 1/2]: the 51 recall
+	// points 0..0.50 read 1/2, the rest 0: AP = 25.5/101.
+	// TP first: pr = [1, 1/2], rc = [1/2, 1/2]: the 51 points read 1: AP = 51/101.
+	for _, c := range []struct {
+		fpImage, tpImage int64
+		want             float64
+	}{{1, 2, 25.5 / 101}, {2, 1, 51.0 / 101}} {
+		s := summarize(t, []int64{1}, map[int64][2]any{
+			c.fpImage: {[]COCOAnnotation{ann(1, c.fpImage, 1, 0, 0, 10, 10, 100, false)}, []COCODetection{cdet(c.fpImage, 1, 50, 50, 10, 10, 0.5)}},
+			c.tpImage: {[]COCOAnnotation{ann(2, c.tpImage, 1, 0, 0, 10, 10, 100, false)}, []COCODetection{cdet(c.tpImage, 1, 0, 0, 10, 10, 0.5)}},
+		})
+		assert.InDelta(t, c.want, s.Stats.AP50, epsTol, "FP in image %d", c.fpImage)
+	}
+	// Within one image a tie keeps file order: FP listed first -> 25.5/101 again.
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 10, 10, 100, false), ann(2, 1, 1, 100, 100, 10, 10, 100, false)},
+			[]COCODetection{cdet(1, 1, 50, 50, 10, 10, 0.5), cdet(1, 1, 0, 0, 10, 10, 0.5)}},
+	})
+	assert.InDelta(t, 25.5/101, s.Stats.AP50, epsTol)
+}
+
+func TestCOCOEmptyImagesAndClassesWithoutDetections(t *testing.T) {
+	// Category 1 found perfectly (AP 1), category 2 has ground truth but no detection
+	// (AP 0, counted), category 3 has neither (−1, left out), plus an empty image:
+	// AP = (1+0)/2.
+	s := summarize(t, []int64{1, 2, 3}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 10, 10, 100, false), ann(2, 1, 2, 20, 20, 10, 10, 100, false)},
+			[]COCODetection{cdet(1, 1, 0, 0, 10, 10, 0.9)}},
+		2: {nil, nil},
+	})
+	assert.InDelta(t, 0.5, s.Stats.AP, epsTol)
+	assert.Equal(t, []float64{1, 0, -1}, []float64{roundTo(s.PerCategory[0].AP, 12), s.PerCategory[1].AP, s.PerCategory[2].AP})
+	assert.Equal(t, 2, s.Images)
+	// No category at all: every number is −1, as pycocotools prints.
+	s = summarize(t, nil, map[int64][2]any{1: {nil, nil}})
+	for i, v := range s.Stats.Array() {
+		assert.Equal(t, -1.0, v, COCOStatNames[i])
+	}
+}
+
+func roundTo(v float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	return float64(int64(v*p+0.5)) / p
+}
+
+func TestCOCOAreaRangesUseAreaField(t *testing.T) {
+	// The ground truth box is 100x100 (box area 10000: large) but its area field is
+	// 500: small. An unmatched medium detection (50x50 = 2500) scores higher.
+	// all: FP then TP: precision 1/2 at recall 1: AP = 1/2.
+	// small: the FP is unmatched and outside [0, 32²]: ignored: AP = 1.
+	// medium, large: no ground truth in range: −1.
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 100, 100, 500, false)},
+			[]COCODetection{cdet(1, 1, 300, 300, 50, 50, 0.9), cdet(1, 1, 0, 0, 100, 100, 0.8)}},
+	})
+	assert.InDelta(t, 0.5, s.Stats.AP, epsTol)
+	assert.InDelta(t, 1, s.Stats.APs, epsTol)
+	assert.Equal(t, -1.0, s.Stats.APm)
+	assert.Equal(t, -1.0, s.Stats.APl)
+	// Boundaries are closed: area exactly 32² is small and medium.
+	s = summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(1, 1, 1, 0, 0, 32, 32, 1024, false)}, []COCODetection{cdet(1, 1, 0, 0, 32, 32, 0.8)}},
+	})
+	assert.InDelta(t, 1, s.Stats.APs, epsTol)
+	assert.InDelta(t, 1, s.Stats.APm, epsTol)
+	assert.Equal(t, -1.0, s.Stats.APl)
+}
+
+func TestCOCOGroundTruthIDZeroCountsAsUnmatched(t *testing.T) {
+	// pycocotools stores the matched ground truth's id and reads 0 as "no match": a
+	// detection matched to annotation id 0 is a false positive (and still takes it).
+	s := summarize(t, []int64{1}, map[int64][2]any{
+		1: {[]COCOAnnotation{ann(0, 1, 1, 0, 0, 10, 10, 100, false)}, []COCODetection{cdet(1, 1, 0, 0, 10, 10, 0.9), cdet(1, 1, 0, 0, 10, 10, 0.8)}},
+	})
+	assert.Equal(t, 0.0, s.Stats.AP)
+}
+
+// randomCOCOImages makes n images with ground truths (some crowd) and detections over
+// categories 1..3, ids shuffled, scores with ties.
+func randomCOCOImages(seed uint64, n int) (ids []int64, gts [][]COCOAnnotation, dts [][]COCODetection) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	id := int64(1)
+	for i := range n {
+		img := int64(rng.IntN(1000)*n + i) // unique, not sorted
+		ids = append(ids, img)
+		var g []COCOAnnotation
+		var d []COCODetection
+		for range rng.IntN(6) {
+			w, h := 4+rng.Float64()*150, 4+rng.Float64()*150
+			b := [4]float64{rng.Float64() * 300, rng.Float64() * 300, w, h}
+			c := int64(1 + rng.IntN(3))
+			g = append(g, COCOAnnotation{ID: id, ImageID: img, CategoryID: c, BBox: b, Area: w * h * 0.8, IsCrowd: rng.IntN(15) == 0})
+			id++
+			for range rng.IntN(3) {
+				bb := b
+				for k := range bb {
+					bb[k] += rng.NormFloat64() * 0.1 * b[2+k%2]
+				}
+				d = append(d, COCODetection{ImageID: img, CategoryID: c, BBox: bb, Score: float64(rng.IntN(20)) / 20})
+			}
+		}
+		for range rng.IntN(5) {
+			d = append(d, COCODetection{ImageID: img, CategoryID: int64(1 + rng.IntN(4)), BBox: [4]float64{rng.Float64() * 300, rng.Float64() * 300, 5 + rng.Float64()*100, 5 + rng.Float64()*100}, Score: float64(rng.IntN(20)) / 20})
+		}
+		gts, dts = append(gts, g), append(dts, d)
+	}
+	return ids, gts, dts
+}
+
+func TestCOCOShardMergeEqualsOneRun(t *testing.T) {
+	ids, gts, dts := randomCOCOImages(7, 300)
+	cats := []int64{3, 1, 2}
+	one, err := NewCOCOEvaluator(cats)
+	require.NoError(t, err)
+	for i := range ids {
+		require.NoError(t, one.AddImage(ids[i], gts[i], dts[i]))
+	}
+	want := one.Summarize()
+	require.Greater(t, want.Stats.AP, 0.05, "the data must exercise matching")
+	require.Greater(t, want.DroppedDets, 0, "category 4 detections are dropped")
+
+	// Three shards, images dealt round robin (so image ids interleave across shards),
+	// merged in reverse order: numbers must be identical, not merely close.
+	shards := make([]*COCOEvaluator, 3)
+	for k := range shards {
+		shards[k], err = NewCOCOEvaluator(cats)
+		require.NoError(t, err)
+	}
+	for i := range ids {
+		require.NoError(t, shards[i%3].AddImage(ids[i], gts[i], dts[i]))
+	}
+	require.NoError(t, shards[2].Merge(shards[1]))
+	require.NoError(t, shards[2].Merge(shards[0]))
+	got := shards[2].Summarize()
+	assert.Equal(t, want.Stats, got.Stats)
+	assert.Equal(t, want.PerCategory, got.PerCategory)
+	assert.Equal(t, want.precision, got.precision)
+	assert.Equal(t, want.recall, got.recall)
+	assert.Equal(t, want.DroppedDets, got.DroppedDets)
+}
+
+func TestCOCOShardMergePycocotoolsCase(t *testing.T) {
+	// A pycocotools-produced case split in two by image parity equals the reference.
+	for _, c := range loadCOCOCases(t) {
+		if c.Name != "random_maxdets" {
+			continue
+		}
+		gt, err := ParseCOCOGroundTruth(c.Name, c.GT)
+		require.NoError(t, err)
+		dts, err := ParseCOCOResults(c.Name, c.DT, gt)
+		require.NoError(t, err)
+		var half [2]*COCOGroundTruth
+		for k := range half {
+			half[k] = &COCOGroundTruth{Path: gt.Path, Categories: gt.Categories}
+		}
+		for i, im := range gt.Images {
+			half[i%2].Images = append(half[i%2].Images, im)
+		}
+		var evs [2]*COCOEvaluator
+		for k := range evs {
+			evs[k], err = NewCOCOEvaluatorFor(gt)
+			require.NoError(t, err)
+			for _, im := range half[k].Images {
+				var g []COCOAnnotation
+				var d []COCODetection
+				for _, a := range gt.Annotations {
+					if a.ImageID == im.ID {
+						g = append(g, a)
+					}
+				}
+				for _, x := range dts {
+					if x.ImageID == im.ID {
+						d = append(d, x)
+					}
+				}
+				require.NoError(t, evs[k].AddImage(im.ID, g, d))
+			}
+		}
+		require.NoError(t, evs[1].Merge(evs[0]))
+		got := evs[1].Summarize().Stats.Array()
+		for i, want := range c.Expected.Stats {
+			assert.InDelta(t, want, got[i], pycocoTol, COCOStatNames[i])
+		}
+		return
+	}
+	t.Fatal("case random_maxdets not found")
+}
+
+func TestCOCOEvaluatorErrors(t *testing.T) {
+	_, err := NewCOCOEvaluator([]int64{1, 2, 1})
+	require.ErrorContains(t, err, "category id 1 given twice")
+	e, err := NewCOCOEvaluator([]int64{1})
+	require.NoError(t, err)
+	require.NoError(t, e.AddImage(5, nil, nil))
+	require.ErrorContains(t, e.AddImage(5, nil, nil), "image 5 added twice")
+	require.ErrorContains(t, e.AddImage(6, []COCOAnnotation{ann(1, 7, 1, 0, 0, 1, 1, 1, false)}, nil), "image_id 7")
+	require.ErrorContains(t, e.AddImage(6, nil, []COCODetection{cdet(6, 1, 0, 0, 1, 1, nanScore())}), "want finite numbers")
+	o, err := NewCOCOEvaluator([]int64{1})
+	require.NoError(t, err)
+	require.NoError(t, o.AddImage(5, nil, nil))
+	require.ErrorContains(t, e.Merge(o), "both hold image 5")
+	require.ErrorContains(t, e.Merge(e), "into itself")
+	p, err := NewCOCOEvaluator([]int64{2})
+	require.NoError(t, err)
+	require.ErrorContains(t, e.Merge(p), "want equal")
+	assert.Equal(t, 1, e.Images(), "failed calls add nothing")
+}
+
+func nanScore() float64 { var z float64; return z / z }
+
+func TestCOCOLoaders(t *testing.T) {
+	gtJSON := `{"images":[{"id":1},{"id":2.0}],"categories":[{"id":3,"name":"cat"}],
+"annotations":[{"id":1,"image_id":1,"category_id":3,"bbox":[0,0,10,10],"area":100,"iscrowd":0},
+{"id":2,"image_id":2,"category_id":3,"bbox":[0,0,10,10],"area":100,"iscrowd":true},
+{"id":3,"image_id":2,"category_id":3,"bbox":[5,5,10,10],"area":100}]}`
+	gt, err := ParseCOCOGroundTruth("gt.json", []byte(gtJSON))
+	require.NoError(t, err)
+	require.Len(t, gt.Images, 2)
+	assert.Equal(t, int64(2), gt.Images[1].ID, "2.0 is an integer id")
+	assert.True(t, gt.Annotations[1].IsCrowd)
+	assert.False(t, gt.Annotations[2].IsCrowd, "iscrowd absent: 0")
+	assert.Equal(t, "cat", gt.Categories[0].Name)
+
+	dts, err := ParseCOCOResults("dt.json", []byte(`[{"image_id":1,"category_id":3,"bbox":[0,0,10,10],"score":0.9,"extra":1}]`), gt)
+	require.NoError(t, err)
+	assert.Equal(t, []COCODetection{cdet(1, 3, 0, 0, 10, 10, 0.9)}, dts)
+	dts, err = ParseCOCOResults("dt.json", []byte("[]"), gt)
+	require.NoError(t, err)
+	assert.Empty(t, dts)
+	s, err := EvaluateCOCO(gt, dts)
+	require.NoError(t, err)
+	assert.Equal(t, 0.0, s.Stats.AP, "no detections: AP 0, not an error")
+
+	for _, c := range []struct{ name, data, want string }{
+		{"malformed", "{\"images\": [\n{\"id\": 1},\n]}", "gt.json:3: malformed JSON"},
+		{"no images", `{"categories":[]}`, `no "images"`},
+		{"no categories", `{"images":[]}`, `no "categories"`},
+		{"dup image", `{"images":[{"id":1},{"id":1}],"categories":[]}`, "images[0] and images[1] have the same id 1"},
+		{"dup cat", `{"images":[],"categories":[{"id":1},{"id":1}]}`, "same id 1"},
+		{"missing area", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1]}]}`, "annotations[0]: area (id 1): missing"},
+		{"bbox len", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1],"area":1}]}`, "bbox (id 1): 3 numbers"},
+		{"missing id", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1}]}`, "annotations[0]: id: missing"},
+		{"dup ann", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":4,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1},{"id":4,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1}]}`, "same id 4"},
+		{"float id", `{"images":[{"id":1.5}],"categories":[]}`, "1.5, want an integer"},
+		{"type", `{"images":[{"id":"x"}],"categories":[]}`, "invalid number"},
+	} {
+		_, err := ParseCOCOGroundTruth("gt.json", []byte(c.data))
+		require.Error(t, err, c.name)
+		assert.Contains(t, err.Error(), c.want, c.name)
+		assert.True(t, strings.HasPrefix(err.Error(), "metrics: gt.json"), "%s: names the file: %v", c.name, err)
+	}
+	for _, c := range []struct{ name, data, want string }{
+		{"unknown image", "[\n{\"image_id\":9,\"category_id\":3,\"bbox\":[0,0,1,1],\"score\":1}]", "dt.json:2: result 0: image_id 9 is not an image of gt.json"},
+		{"no score", `[{"image_id":1,"category_id":3,"bbox":[0,0,1,1]}]`, "result 0: score: missing"},
+		{"not array", `{"image_id":1}`, "want a COCO results array"},
+		{"truncated", `[{"image_id":1,"category_id":3,"bbox":[0,0,1,1],"score":1}`, "dt.json"},
+		{"bbox", `[{"image_id":1,"category_id":3,"bbox":[0,0,1,1,1],"score":1}]`, "bbox: 5 numbers"},
+	} {
+		_, err := ParseCOCOResults("dt.json", []byte(c.data), gt)
+		require.Error(t, err, c.name)
+		assert.Contains(t, err.Error(), c.want, c.name)
+	}
+}
