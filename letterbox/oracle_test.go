@@ -30,14 +30,30 @@ func toMat(t testing.TB, im frame.Image) gocv.Mat {
 	return m
 }
 
-// cvResize is cv2.resize(src, (dw, dh), interpolation=cv2.INTER_LINEAR).
-func cvResize(t testing.TB, im frame.Image, dw, dh int) []byte {
+// cvFlag is the OpenCV interpolation flag of in (gocv v0.31 has no constant
+// for INTER_NEAREST_EXACT, which is 6 in OpenCV 4.6's imgproc.hpp).
+func cvFlag(in Interp) gocv.InterpolationFlags {
+	switch in {
+	case Nearest:
+		return gocv.InterpolationNearestNeighbor
+	case NearestExact:
+		return gocv.InterpolationFlags(6)
+	case Area:
+		return gocv.InterpolationArea
+	case Cubic:
+		return gocv.InterpolationCubic
+	}
+	return gocv.InterpolationLinear
+}
+
+// cvResize is cv2.resize(src, (dw, dh), interpolation=in).
+func cvResize(t testing.TB, im frame.Image, dw, dh int, in Interp) []byte {
 	t.Helper()
 	src := toMat(t, im)
 	defer src.Close()
 	dst := gocv.NewMat()
 	defer dst.Close()
-	gocv.Resize(src, &dst, image.Pt(dw, dh), 0, 0, gocv.InterpolationLinear)
+	gocv.Resize(src, &dst, image.Pt(dw, dh), 0, 0, cvFlag(in))
 	require.Equal(t, dh, dst.Rows())
 	require.Equal(t, dw, dst.Cols())
 	return dst.ToBytes()

@@ -127,8 +127,8 @@ func TestImageMatchesOpenCV(t *testing.T) {
 	require.Equal(t, frame.RGB, im.Order)
 	require.NoError(t, im.Validate())
 	g := p.Geometry()
-	rs := Resize(src, g.ResizedW, g.ResizedH)
-	require.Empty(t, mismatch(rs.Pix, cvResize(t, src, g.ResizedW, g.ResizedH), g.ResizedW))
+	rs := Resize(src, g.ResizedW, g.ResizedH, Linear)
+	require.Empty(t, mismatch(rs.Pix, cvResize(t, src, g.ResizedW, g.ResizedH, Linear), g.ResizedW))
 	for y := 0; y < 640; y++ {
 		for x := 0; x < 640; x++ {
 			inside := x >= g.PadLeft && x < g.PadLeft+g.ResizedW && y >= g.PadTop && y < g.PadTop+g.ResizedH
@@ -176,7 +176,7 @@ func TestAnchorsAndPerChannelPad(t *testing.T) {
 		}
 		ten := make([]float32, p.TensorLen())
 		require.NoError(t, p.Apply(src, ten))
-		rs := Resize(src, 64, 42).In(frame.BGR)
+		rs := Resize(src, 64, 42, Linear).In(frame.BGR)
 		for y := 0; y < 64; y++ {
 			for x := 0; x < 64; x++ {
 				for c := 0; c < 3; c++ {
@@ -201,7 +201,7 @@ func TestValueTable(t *testing.T) {
 	vals := make([]byte, 256)
 	for v := range vals {
 		vals[v] = byte(v)
-		require.Equal(t, math.Float32bits(float32(float64(v)/255.0)), math.Float32bits(p.lut[v]), "v=%d", v)
+		require.Equal(t, math.Float32bits(float32(float64(v)/255.0)), math.Float32bits(p.lut[0][v]), "v=%d", v)
 	}
 	m, err := gocv.NewMatFromBytes(1, 256, gocv.MatTypeCV8UC1, vals)
 	require.NoError(t, err)
@@ -213,7 +213,7 @@ func TestValueTable(t *testing.T) {
 	require.NoError(t, err)
 	differ := 0
 	for v := range cv {
-		if cv[v] != p.lut[v] {
+		if cv[v] != p.lut[0][v] {
 			differ++
 		}
 	}

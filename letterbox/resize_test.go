@@ -87,30 +87,75 @@ func resizeCases(rng *rand.Rand) []sizeCase {
 	return cs
 }
 
-// TestResizeMatchesOpenCV compares Resize with cv::resize(INTER_LINEAR) from
-// OpenCV 4.6 through gocv on 517 seeded random cases. Tolerance: none; every
+// TestResizeMatchesOpenCV compares Resize with cv::resize from OpenCV 4.6
+// through gocv, for every interpolation, on the same 517 seeded random size
+// pairs (general up/downscales, 1-px sides, exact 2x, 2x on one axis, same
+// size, strong up/downscales) with random content. Tolerance: none; every
 // byte must be equal, since the point of the package is bit-exactness.
 func TestResizeMatchesOpenCV(t *testing.T) {
-	rng := rand.New(rand.NewSource(20240611))
-	cases := resizeCases(rng)
-	require.GreaterOrEqual(t, len(cases), 500)
-	kinds := map[resizeKind]int{}
-	for i, c := range cases {
-		src := randImage(rng, c.sw, c.sh, frame.BGR)
-		got := Resize(src, c.dw, c.dh)
-		require.Equal(t, c.dw, got.W)
-		require.Equal(t, c.dh, got.H)
-		require.Equal(t, frame.BGR, got.Order)
-		want := cvResize(t, src, c.dw, c.dh)
-		if msg := mismatch(got.Pix, want, c.dw); msg != "" {
-			t.Fatalf("case %d: %dx%d -> %dx%d (%v path): %s", i, c.sw, c.sh, c.dw, c.dh, newResizer(c.sw, c.sh, c.dw, c.dh).kind, msg)
-		}
-		kinds[newResizer(c.sw, c.sh, c.dw, c.dh).kind]++
+	for _, in := range []Interp{Linear, Nearest, NearestExact, Area, Cubic} {
+		t.Run(in.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(20240611 + int64(in)))
+			cases := resizeCases(rng)
+			require.GreaterOrEqual(t, len(cases), 500)
+			kinds := map[resizeKind]int{}
+			for i, c := range cases {
+				src := randImage(rng, c.sw, c.sh, frame.BGR)
+				got := Resize(src, c.dw, c.dh, in)
+				require.Equal(t, c.dw, got.W)
+				require.Equal(t, c.dh, got.H)
+				require.Equal(t, frame.BGR, got.Order)
+				want := cvResize(t, src, c.dw, c.dh, in)
+				kind := newResizer(c.sw, c.sh, c.dw, c.dh, in).kind
+				if msg := mismatch(got.Pix, want, c.dw); msg != "" {
+					t.Fatalf("case %d: %dx%d -> %dx%d (%v path): %s", i, c.sw, c.sh, c.dw, c.dh, kind, msg)
+				}
+				kinds[kind]++
+			}
+			// Every code path of this interpolation was exercised, so a bug in
+			// any of them would have failed above.
+			require.Greater(t, kinds[kindCopy], 30)
+			switch in {
+			case Linear:
+				require.Greater(t, kinds[kindArea2], 50)
+				require.Greater(t, kinds[kindLinear], 300)
+			case Nearest, NearestExact:
+				require.Greater(t, kinds[kindNearest], 400)
+			case Area:
+				require.Greater(t, kinds[kindArea2], 50)
+				require.Greater(t, kinds[kindAreaFast], 0) // more in TestResizeAreaIntegerRatios
+				require.Greater(t, kinds[kindArea], 100)
+				require.Greater(t, kinds[kindLinear], 100) // an enlarged axis: bilinear with area coordinates
+			case Cubic:
+				require.Greater(t, kinds[kindCubic], 450)
+			}
+			t.Logf("%s: %d cases, paths %v", in, len(cases), kinds)
+		})
 	}
-	// Every code path was exercised, so a bug in any of them would have failed above.
-	require.Greater(t, kinds[kindCopy], 30)
-	require.Greater(t, kinds[kindArea2], 50)
-	require.Greater(t, kinds[kindLinear], 300)
+}
+
+// TestResizeAreaIntegerRatios adds INTER_AREA cases with integer ratios other
+// than 2 (3x, 4x, 2x3, 1x5 ...), which the random sizes above rarely hit:
+// block sums times float32(1/area) rounded half to even. Bytes must be equal.
+func TestResizeAreaIntegerRatios(t *testing.T) {
+	rng := rand.New(rand.NewSource(31))
+	n := 0
+	for _, r := range [][2]int{{3, 3}, {4, 4}, {2, 3}, {3, 2}, {1, 5}, {5, 1}, {1, 2}, {2, 1}, {7, 4}, {6, 6}} {
+		for i := 0; i < 6; i++ {
+			dw, dh := 1+rng.Intn(40), 1+rng.Intn(40)
+			src := randImage(rng, dw*r[0], dh*r[1], frame.BGR)
+			rz := newResizer(src.W, src.H, dw, dh, Area)
+			if r == [2]int{2, 2} {
+				require.Equal(t, kindArea2, rz.kind)
+			} else {
+				require.Equal(t, kindAreaFast, rz.kind, "ratio %v", r)
+			}
+			got := Resize(src, dw, dh, Area)
+			require.Empty(t, mismatch(got.Pix, cvResize(t, src, dw, dh, Area), dw), "%dx%d -> %dx%d", src.W, src.H, dw, dh)
+			n++
+		}
+	}
+	require.Equal(t, 60, n)
 }
 
 // TestResizeVerticalRounding pins the vertical-pass trap of SPEC §2: the
@@ -120,9 +165,9 @@ func TestResizeMatchesOpenCV(t *testing.T) {
 func TestResizeVerticalRounding(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	src := randImage(rng, 97, 61, frame.BGR)
-	rz := newResizer(97, 61, 150, 110)
+	rz := newResizer(97, 61, 150, 110, Linear)
 	require.Equal(t, kindLinear, rz.kind)
-	want := cvResize(t, src, 150, 110)
+	want := cvResize(t, src, 150, 110, Linear)
 	diff := 0
 	sc := rz.newScratch()
 	sc.reset()
@@ -139,14 +184,4 @@ func TestResizeVerticalRounding(t *testing.T) {
 	// SPEC §2 says roughly 13 %; accept 3..30 % so the test is about the effect, not its exact size.
 	require.Greater(t, frac, 0.03, "textbook rounding should differ from OpenCV on a visible share of pixels")
 	require.Less(t, frac, 0.30)
-}
-
-func (k resizeKind) String() string {
-	switch k {
-	case kindCopy:
-		return "copy"
-	case kindArea2:
-		return "area2x"
-	}
-	return "linear"
 }

@@ -4,30 +4,39 @@
 //
 // A Spec says how a training pipeline turned an image into the model's input
 // tensor: stretch or letterbox, target size, rounding of the resized size,
-// where the padding goes and its value, channel order and value scale, and how
-// predicted boxes go back to source pixels. Preset returns the Specs of known
-// pipelines (see SPEC.md §1).
+// where the padding goes and its value, the cv::resize interpolation, channel
+// order, value scale and mean/std, layout (NCHW or NHWC), element type
+// (float32, or uint8 for models exported with embedded preprocessing), the
+// image decoder, and how predicted boxes go back to source pixels. Preset
+// returns the Specs of known pipelines (SPEC.md §1); Parse reads a spec string
+// such as "sg-coco", "sg-coco:pad=0,decoder=go" or
+// "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255",
+// and Spec.String prints one back canonically.
 //
 // Spec.Plan fixes a source size and precomputes everything that does not
-// depend on pixels (the Geometry, the OpenCV INTER_LINEAR offset and weight
-// tables, the 256-entry value table), in the spirit of
-// golang.org/x/image/draw.NewScaler. Plan.Apply then resizes, pads, reorders
-// channels, normalises and writes NCHW float32 in one pass into the caller's
+// depend on pixels (the Geometry, the OpenCV resize tables, the per-channel
+// 256-entry value tables), in the spirit of golang.org/x/image/draw.NewScaler.
+// Plan.Apply (float32) and Plan.ApplyUint8 then resize, pad, reorder
+// channels, normalise and write the tensor in one pass into the caller's
 // buffer, without allocating. A Plan is immutable and safe for concurrent
-// Apply calls; keep one per (source size, Spec) and reuse it.
+// use; keep one per (source size, Spec) and reuse it. The Workers option
+// splits the rows of one image over several goroutines.
 //
-// Resize is bit-exact with OpenCV 4.6 cv::resize(INTER_LINEAR) on 8-bit,
-// 3-channel images (SPEC.md §2), which is what every Python pipeline calls;
-// the package is pure Go and the tests use gocv only as the oracle.
+// Resize is bit-exact with OpenCV 4.6 cv::resize on 8-bit 3-channel images
+// for INTER_LINEAR, INTER_NEAREST, INTER_NEAREST_EXACT, INTER_AREA and
+// INTER_CUBIC (SPEC.md §2), which is what every Python pipeline calls; the
+// package is pure Go and the tests use gocv only as the oracle.
 //
 // Geometry.UnmapBox takes boxes predicted in tensor pixels back to source
-// pixels the way the pipeline itself does (for super-gradients: subtract the
-// pad, multiply by float32(1/r), no clipping).
+// pixels the way the reproduced pipeline does (super-gradients, Ultralytics
+// scale_boxes, YOLOX, or per-axis).
 package letterbox
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/detparity/detparity/frame"
@@ -37,11 +46,11 @@ import (
 type Mode int
 
 const (
-	// Stretch resizes to exactly Size x Size with independent x and y ratios
-	// (aspect ratio not kept, no padding).
+	// Stretch resizes to exactly the target size with independent x and y
+	// ratios (aspect ratio not kept, no padding).
 	Stretch Mode = iota
-	// Letterbox resizes with one ratio so that the longest side becomes Inner
-	// and pads the rest up to Size x Size.
+	// Letterbox resizes with one ratio so that the image fits the inner box
+	// and pads the rest up to the target size.
 	Letterbox
 )
 
@@ -61,7 +70,9 @@ type Anchor int
 
 const (
 	// Center splits the padding in two, the odd pixel going to the bottom or
-	// right: top = (Size-h')/2 (integer division), bottom = the rest.
+	// right: top = (H-h')/2 (integer division), bottom = the rest. This is
+	// also what Ultralytics' round(dh/2 - 0.1), round(dh/2 + 0.1) gives for
+	// every integer padding (dh/2 is a multiple of 0.5; tested).
 	Center Anchor = iota
 	// TopLeft places the image at (0, 0) and pads bottom and right only.
 	TopLeft
@@ -118,76 +129,190 @@ const (
 	// not clip (super-gradients processing.py, DetectionCenterPadding and
 	// DetectionLongestMaxSizeRescale postprocessing).
 	SuperGradients Unmapping = iota
-	// PerAxis divides x by ScaleX and y by ScaleY in float64 (stretch).
+	// PerAxis subtracts (PadLeft, PadTop) and divides x by ScaleX and y by
+	// ScaleY in float64, no clipping (stretch, and the exact inverse of a
+	// letterbox).
 	PerAxis
+	// Ultralytics is ultralytics.utils.ops.scale_boxes on a float32 tensor:
+	// gain = min(DstH/SrcH, DstW/SrcW), pad = round((Dst - Src*gain)/2 - 0.1)
+	// recomputed from the sizes (not the pad actually applied), x' = (x -
+	// pad)/gain in float32, then clipped to [0, SrcW] x [0, SrcH].
+	Ultralytics
+	// YOLOX divides by r only (YOLOX pads bottom-right), in float32 as numpy
+	// does on the float32 predictions (demo/ONNXRuntime/onnx_inference.py);
+	// no pad subtraction, no clipping.
+	YOLOX
 )
 
-// String returns "super-gradients" or "per-axis".
+var unmapNames = [...]string{SuperGradients: "super-gradients", PerAxis: "per-axis", Ultralytics: "ultralytics", YOLOX: "yolox"}
+
+// String returns "super-gradients", "per-axis", "ultralytics" or "yolox".
 func (u Unmapping) String() string {
-	switch u {
-	case SuperGradients:
-		return "super-gradients"
-	case PerAxis:
-		return "per-axis"
+	if u >= 0 && int(u) < len(unmapNames) {
+		return unmapNames[u]
 	}
 	return fmt.Sprintf("Unmapping(%d)", int(u))
 }
 
-// Spec describes one preprocessing pipeline. The zero value is not useful;
-// start from Preset and change fields.
+// Layout is the tensor memory layout.
+type Layout int
+
+const (
+	// NCHW is planar: tensor[c*H*W + y*W + x] (PyTorch, ONNX default).
+	NCHW Layout = iota
+	// NHWC is interleaved: tensor[(y*W + x)*3 + c] (TensorFlow, TFLite).
+	NHWC
+)
+
+// String returns "nchw" or "nhwc".
+func (l Layout) String() string {
+	switch l {
+	case NCHW:
+		return "nchw"
+	case NHWC:
+		return "nhwc"
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
+}
+
+// DType is the element type of the model input.
+type DType int
+
+const (
+	// Float32 tensors are written by Plan.Apply with the value tables.
+	Float32 DType = iota
+	// Uint8 tensors hold the resized, padded bytes unchanged and are written
+	// by Plan.ApplyUint8: models exported with embedded preprocessing
+	// (super-gradients export(preprocessing=True)) take uint8 NCHW.
+	Uint8
+)
+
+// String returns "float32" or "uint8".
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "float32"
+	case Uint8:
+		return "uint8"
+	}
+	return fmt.Sprintf("DType(%d)", int(d))
+}
+
+// Decoder names. The decoder is part of the preprocessing (SPEC.md §2): the
+// same JPEG decodes to different pixels with libjpeg and Go's image/jpeg.
+const (
+	// DecoderOpenCV is cv2.imread (libjpeg, fancy upsampling); the default.
+	DecoderOpenCV = "opencv"
+	// DecoderGo is Go's image/jpeg, image/png and x/image/bmp.
+	DecoderGo = "go"
+)
+
+// Spec describes one preprocessing pipeline. Start from Preset or Parse and
+// change fields; Parse(s.String()) == s holds for every Spec that Preset,
+// Parse or ForInput returns.
 type Spec struct {
-	// Name identifies the pipeline in reports ("sg-coco").
+	// Name identifies the pipeline in reports: the preset name, or for Parse
+	// and ForInput results the canonical spec string ("sg-coco:size=416,inner=412").
 	Name string
 	// Mode is Stretch or Letterbox.
 	Mode Mode
-	// Size is the side of the square model input, e.g. 640.
+	// Size is the side of a square model input, e.g. 640. It is 0 when
+	// Width and Height are set.
 	Size int
-	// Inner is, for Letterbox, the length the longest side is resized to
-	// (636 for super-gradients COCO weights); 0 means Size. Ignored by Stretch.
+	// Width and Height are a non-square model input (both 0 for square
+	// inputs, which use Size). See Dims.
+	Width, Height int
+	// Inner is, for Letterbox with a square input, the side of the box the
+	// image is fitted into (636 for super-gradients COCO weights); 0 means
+	// the whole input. Ignored by Stretch.
 	Inner int
 	// Anchor places the resized image inside the padded target (Letterbox only).
 	Anchor Anchor
 	// Round turns w*r and h*r into pixels (Letterbox only).
 	Round Rounding
+	// Stride > 0 is Ultralytics' auto=True: the padding on each axis is
+	// reduced modulo Stride (minimal padding to a multiple of 32), so the
+	// tensor size depends on the image. 0 pads to the full input size.
+	Stride int
+	// NoScaleUp is Ultralytics' scaleup=False: r = min(r, 1), small images
+	// are padded, never enlarged.
+	NoScaleUp bool
+	// Interp is the cv::resize interpolation.
+	Interp Interp
 	// Pad is the border value of each output channel, in Order (Letterbox only).
 	Pad [3]uint8
 	// Order is the channel order the model expects; tensor channel 0 is the
 	// first channel of Order whatever the order of the source frame.
 	Order frame.Order
-	// Scale multiplies the 8-bit value: tensor value = float32(float64(v)*Scale).
-	// 1/255.0 reproduces numpy's (img / 255.0).astype(float32) for all 256
-	// values (checked by a test); 1 keeps 0..255.
+	// Scale multiplies the 8-bit value. When Scale is exactly 1/N for an
+	// integer N the value is v/N (numpy's img / 255.0), otherwise v*Scale.
 	Scale float64
+	// Mean and Std, per output channel in Order, are applied after Scale:
+	// (x - Mean[c]) / Std[c]; a zero Std channel means no division. All of
+	// the arithmetic is float64, rounded to float32 once at the end, as numpy
+	// does before .astype(np.float32).
+	Mean, Std [3]float64
+	// Layout is NCHW or NHWC.
+	Layout Layout
+	// DType is Float32 (Plan.Apply) or Uint8 (Plan.ApplyUint8).
+	DType DType
 	// Unmap says how boxes go back to source pixels.
 	Unmap Unmapping
+	// Decoder is the image decoder the pipeline uses: DecoderOpenCV (the
+	// default; "" means the same) or DecoderGo.
+	Decoder string
 }
 
-// presets maps a preset name to its Spec. Add new pipelines here.
+var pad114 = [3]uint8{114, 114, 114}
+
+// presets maps a preset name to its Spec. Add new pipelines here; each names
+// the source it reproduces.
 var presets = map[string]Spec{
+	// Generic centre letterbox, the base of free-form specs
+	// ("letterbox:size=640,inner=636,..."): round() sizes, pad 114, RGB, /255,
+	// exact per-axis inverse.
+	"letterbox": {Name: "letterbox", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
+		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
 	// The seed's bug: cv2.resize straight to 640x640 (super-gradients #1952).
-	"stretch": {
-		Name:  "stretch",
-		Mode:  Stretch,
-		Size:  640,
-		Order: frame.RGB,
-		Scale: 1 / 255.0,
-		Unmap: PerAxis,
-	},
+	"stretch": {Name: "stretch", Mode: Stretch, Size: 640, Order: frame.RGB, Scale: 1 / 255.0,
+		Unmap: PerAxis, Decoder: DecoderOpenCV},
+	// The fix proposed in the seed write-up: int() sizes, centred, pad 0, RGB, /255.
+	"seed-center": {Name: "seed-center", Mode: Letterbox, Size: 640, Anchor: Center, Round: Truncate,
+		Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
 	// super-gradients YOLO-NAS predict() with default_yolo_nas_coco_processing_params:
 	// DetectionLongestMaxSizeRescale(636) with round(), DetectionCenterPadding(640, 114),
 	// StandardizeImage(255), ImagePermute; RGB.
-	"sg-coco": {
-		Name:   "sg-coco",
-		Mode:   Letterbox,
-		Size:   640,
-		Inner:  636,
-		Anchor: Center,
-		Round:  RoundHalfEven,
-		Pad:    [3]uint8{114, 114, 114},
-		Order:  frame.RGB,
-		Scale:  1 / 255.0,
-		Unmap:  SuperGradients,
-	},
+	"sg-coco": {Name: "sg-coco", Mode: Letterbox, Size: 640, Inner: 636, Anchor: Center, Round: RoundHalfEven,
+		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+	// super-gradients model trained on coco_detection_yolo_format_*, as predict()
+	// runs it: longest side 640 with round(), DetectionBottomRightPadding(114)
+	// (top-left placement), BGR as loaded, 0..255 (detection_dataset.py, processing.py).
+	"sg-custom": {Name: "sg-custom", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: RoundHalfEven,
+		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+	// The same model's train/val transforms (DetectionPaddedRescale,
+	// transforms.py _rescale_and_pad_to_size): int() sizes; can differ from
+	// predict() by 1 px.
+	"sg-custom-train": {Name: "sg-custom-train", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
+		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+	// Ultralytics LetterBox(auto=False) as used for fixed-shape exports
+	// (ultralytics/data/augment.py): round() sizes, centre with ±0.1 rounding,
+	// pad 114, RGB, /255 (torch float32), scale_boxes unmapping.
+	"ultralytics": {Name: "ultralytics", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
+		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
+	// Ultralytics LetterBox(auto=True, stride=32), what a .pt model's predict
+	// uses: the padding is only what makes each side a multiple of 32.
+	"ultralytics-auto": {Name: "ultralytics-auto", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
+		Stride: 32, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
+	// YOLOX >= 0.2.0 preproc (yolox/data/data_augment.py): int() sizes,
+	// top-left, pad 114, BGR as loaded, 0..255; boxes divided by r.
+	"yolox": {Name: "yolox", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
+		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: YOLOX, Decoder: DecoderOpenCV},
+	// YOLOX < 0.2.0 (ValTransform(legacy=True)): as yolox, then BGR->RGB,
+	// /255 and ImageNet mean/std, all in float64.
+	"yolox-legacy": {Name: "yolox-legacy", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
+		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0,
+		Mean: [3]float64{0.485, 0.456, 0.406}, Std: [3]float64{0.229, 0.224, 0.225},
+		Unmap: YOLOX, Decoder: DecoderOpenCV},
 }
 
 // Presets returns the known preset names, sorted.
@@ -200,8 +325,8 @@ func Presets() []string {
 	return names
 }
 
-// Preset returns the Spec of a known pipeline by name ("stretch", "sg-coco").
-// An unknown name is an error that lists the known ones.
+// Preset returns the Spec of a known pipeline by name ("stretch", "sg-coco",
+// ...; see Presets). An unknown name is an error that lists the known ones.
 func Preset(name string) (Spec, error) {
 	s, ok := presets[name]
 	if !ok {
@@ -210,24 +335,81 @@ func Preset(name string) (Spec, error) {
 	return s, nil
 }
 
-// inner returns the letterbox inner side (Inner, or Size when Inner is 0).
-func (s Spec) inner() int {
-	if s.Inner == 0 {
-		return s.Size
+// Dims returns the model input size (width, height): Width x Height when
+// set, else Size x Size. With Stride > 0 it is the largest tensor; the
+// Geometry of a Plan gives the actual one.
+func (s Spec) Dims() (w, h int) {
+	if s.Width > 0 || s.Height > 0 {
+		return s.Width, s.Height
 	}
-	return s.Inner
+	return s.Size, s.Size
+}
+
+// inner returns the letterbox inner box (Inner x Inner, or the whole input).
+func (s Spec) inner() (w, h int) {
+	if s.Inner > 0 {
+		return s.Inner, s.Inner
+	}
+	return s.Dims()
+}
+
+// ForInput returns the Spec adapted to a model with a fixed w x h input: the
+// target becomes w x h and a letterbox inner margin is kept (sg-coco's 636 in
+// 640 becomes 412 in 416). Its Name is the canonical string of the result,
+// which names the chosen size ("sg-coco:size=416,inner=412"); the Spec comes
+// back unchanged when it already has that size. Non-square inputs are
+// supported except with an inner margin; auto padding (Stride > 0) makes
+// image-dependent tensor sizes, which a fixed input cannot take: both are
+// errors.
+func (s Spec) ForInput(w, h int) (Spec, error) {
+	if w <= 0 || h <= 0 {
+		return Spec{}, fmt.Errorf("letterbox: spec %q: model input %dx%d, expected positive width and height", s.Name, w, h)
+	}
+	if tw, th := s.Dims(); tw == w && th == h {
+		return s, nil
+	}
+	if s.Stride > 0 {
+		return Spec{}, fmt.Errorf("letterbox: spec %q: stride=%d pads each image only to a multiple of %d, but the model has a fixed %dx%d input; use stride=0 (e.g. the ultralytics preset)",
+			s.Name, s.Stride, s.Stride, w, h)
+	}
+	out := s
+	if s.Mode == Letterbox && s.Inner > 0 {
+		if w != h {
+			return Spec{}, fmt.Errorf("letterbox: spec %q: inner=%d keeps a margin inside a square input, but the model input is %dx%d; expected a square input or inner=0",
+				s.Name, s.Inner, w, h)
+		}
+		m := s.Size - s.Inner
+		if w-m <= 0 {
+			return Spec{}, fmt.Errorf("letterbox: spec %q: model input %dx%d is too small for the %d-px inner margin", s.Name, w, h, m)
+		}
+		out.Inner = w - m
+	}
+	if w == h {
+		out.Size, out.Width, out.Height = w, 0, 0
+	} else {
+		out.Size, out.Width, out.Height = 0, w, h
+	}
+	out.Name = out.String()
+	return out, nil
 }
 
 // validate checks the fields that do not depend on the source size.
 func (s Spec) validate() error {
-	if s.Size <= 0 {
-		return fmt.Errorf("letterbox: spec %q: size %d, expected > 0", s.Name, s.Size)
+	w, h := s.Dims()
+	if (s.Width > 0 || s.Height > 0) && s.Size != 0 {
+		return fmt.Errorf("letterbox: spec %q: size %d and %dx%d both set, expected one of them", s.Name, s.Size, s.Width, s.Height)
+	}
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("letterbox: spec %q: size %dx%d, expected > 0", s.Name, w, h)
 	}
 	switch s.Mode {
 	case Stretch:
 	case Letterbox:
-		if s.Inner < 0 || s.Inner > s.Size {
-			return fmt.Errorf("letterbox: spec %q: inner %d, expected 0..%d (size)", s.Name, s.Inner, s.Size)
+		if s.Inner > 0 && w != h {
+			return fmt.Errorf("letterbox: spec %q: inner %d with a non-square %dx%d input, expected inner=0", s.Name, s.Inner, w, h)
+		}
+		if s.Inner < 0 || s.Inner > w {
+			return fmt.Errorf("letterbox: spec %q: inner %d, expected 0..%d (size)", s.Name, s.Inner, w)
 		}
 		if s.Anchor < Center || s.Anchor > BottomRight {
 			return fmt.Errorf("letterbox: spec %q: unknown anchor %d", s.Name, int(s.Anchor))
@@ -235,17 +417,359 @@ func (s Spec) validate() error {
 		if s.Round < RoundHalfEven || s.Round > Ceil {
 			return fmt.Errorf("letterbox: spec %q: unknown rounding %d", s.Name, int(s.Round))
 		}
+		if s.Stride < 0 {
+			return fmt.Errorf("letterbox: spec %q: stride %d, expected >= 0", s.Name, s.Stride)
+		}
 	default:
 		return fmt.Errorf("letterbox: spec %q: unknown mode %d, expected stretch or letterbox", s.Name, int(s.Mode))
+	}
+	if s.Interp < Linear || s.Interp > Cubic {
+		return fmt.Errorf("letterbox: spec %q: unknown interpolation %d", s.Name, int(s.Interp))
 	}
 	if s.Order != frame.BGR && s.Order != frame.RGB {
 		return fmt.Errorf("letterbox: spec %q: unknown channel order %d", s.Name, int(s.Order))
 	}
-	if s.Unmap < SuperGradients || s.Unmap > PerAxis {
+	if s.Unmap < SuperGradients || s.Unmap > YOLOX {
 		return fmt.Errorf("letterbox: spec %q: unknown unmapping %d", s.Name, int(s.Unmap))
 	}
-	if s.Scale == 0 {
-		return fmt.Errorf("letterbox: spec %q: scale 0, expected a non-zero multiplier (1/255.0 or 1)", s.Name)
+	if s.Layout != NCHW && s.Layout != NHWC {
+		return fmt.Errorf("letterbox: spec %q: unknown layout %d", s.Name, int(s.Layout))
+	}
+	if s.DType != Float32 && s.DType != Uint8 {
+		return fmt.Errorf("letterbox: spec %q: unknown dtype %d", s.Name, int(s.DType))
+	}
+	if s.Scale == 0 || math.IsNaN(s.Scale) || math.IsInf(s.Scale, 0) {
+		return fmt.Errorf("letterbox: spec %q: scale %v, expected a finite non-zero multiplier (1/255 or 1)", s.Name, s.Scale)
+	}
+	for c := 0; c < 3; c++ {
+		if math.IsNaN(s.Mean[c]) || math.IsInf(s.Mean[c], 0) || math.IsNaN(s.Std[c]) || math.IsInf(s.Std[c], 0) {
+			return fmt.Errorf("letterbox: spec %q: mean %v / std %v, expected finite values", s.Name, s.Mean, s.Std)
+		}
+	}
+	if s.Decoder != "" && s.Decoder != DecoderOpenCV && s.Decoder != DecoderGo {
+		return fmt.Errorf("letterbox: spec %q: decoder %q, expected opencv or go", s.Name, s.Decoder)
 	}
 	return nil
+}
+
+// DecoderName returns the decoder the pipeline uses: Decoder, or
+// DecoderOpenCV when it is empty.
+func (s Spec) DecoderName() string {
+	if s.Decoder == "" {
+		return DecoderOpenCV
+	}
+	return s.Decoder
+}
+
+// specKey is one key of the spec string: how to print it and how to set it.
+type specKey struct {
+	name   string
+	values string // the accepted values, for error messages
+	get    func(s Spec) string
+	set    func(s *Spec, v string) error
+}
+
+var errBadValue = fmt.Errorf("bad value")
+
+func enumKey[T ~int](name string, field func(*Spec) *T, names map[string]T) specKey {
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return names[keys[i]] < names[keys[j]] })
+	return specKey{
+		name:   name,
+		values: strings.Join(keys, ", "),
+		get: func(s Spec) string {
+			v := *field(&s)
+			for k, x := range names {
+				if x == v {
+					return k
+				}
+			}
+			return strconv.Itoa(int(v))
+		},
+		set: func(s *Spec, v string) error {
+			x, ok := names[v]
+			if !ok {
+				return errBadValue
+			}
+			*field(s) = x
+			return nil
+		},
+	}
+}
+
+func intKey(name, values string, field func(*Spec) *int, lo int) specKey {
+	return specKey{
+		name: name, values: values,
+		get: func(s Spec) string { return strconv.Itoa(*field(&s)) },
+		set: func(s *Spec, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > 1<<16 {
+				return errBadValue
+			}
+			*field(s) = n
+			return nil
+		},
+	}
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func parseFloat(v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errBadValue
+	}
+	return f, nil
+}
+
+// triple prints three per-channel values as "a" when equal, else "a/b/c".
+func triple[T any](v [3]T, f func(T) string) string {
+	a, b, c := f(v[0]), f(v[1]), f(v[2])
+	if a == b && b == c {
+		return a
+	}
+	return a + "/" + b + "/" + c
+}
+
+func parseTriple[T any](v string, p func(string) (T, error)) ([3]T, error) {
+	var out [3]T
+	parts := strings.Split(v, "/")
+	if len(parts) != 1 && len(parts) != 3 {
+		return out, errBadValue
+	}
+	for i := 0; i < 3; i++ {
+		x, err := p(parts[min(i, len(parts)-1)])
+		if err != nil {
+			return out, err
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+// keys lists the spec-string keys in canonical order.
+var keys = []specKey{
+	enumKey("mode", func(s *Spec) *Mode { return &s.Mode }, map[string]Mode{"stretch": Stretch, "letterbox": Letterbox}),
+	{
+		name: "size", values: "N or WxH (e.g. 640, 416, 640x384)",
+		get: func(s Spec) string {
+			if s.Width > 0 || s.Height > 0 {
+				return strconv.Itoa(s.Width) + "x" + strconv.Itoa(s.Height)
+			}
+			return strconv.Itoa(s.Size)
+		},
+		set: func(s *Spec, v string) error {
+			if w, h, ok := strings.Cut(v, "x"); ok {
+				wi, err1 := strconv.Atoi(w)
+				hi, err2 := strconv.Atoi(h)
+				if err1 != nil || err2 != nil || wi <= 0 || hi <= 0 || wi > 1<<16 || hi > 1<<16 {
+					return errBadValue
+				}
+				s.Size, s.Width, s.Height = 0, wi, hi
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || n > 1<<16 {
+				return errBadValue
+			}
+			s.Size, s.Width, s.Height = n, 0, 0
+			return nil
+		},
+	},
+	intKey("inner", "0 (the whole input) or the inner side, e.g. 636", func(s *Spec) *int { return &s.Inner }, 0),
+	enumKey("anchor", func(s *Spec) *Anchor { return &s.Anchor }, map[string]Anchor{"center": Center, "top-left": TopLeft, "bottom-right": BottomRight}),
+	enumKey("round", func(s *Spec) *Rounding { return &s.Round }, map[string]Rounding{"round": RoundHalfEven, "int": Truncate, "ceil": Ceil}),
+	intKey("stride", "0 (pad to the full size) or the auto-padding stride, e.g. 32", func(s *Spec) *int { return &s.Stride }, 0),
+	{
+		name: "scaleup", values: "true, false",
+		get: func(s Spec) string { return strconv.FormatBool(!s.NoScaleUp) },
+		set: func(s *Spec, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil || (v != "true" && v != "false") {
+				return errBadValue
+			}
+			s.NoScaleUp = !b
+			return nil
+		},
+	},
+	enumKey("interp", func(s *Spec) *Interp { return &s.Interp }, map[string]Interp{
+		"linear": Linear, "nearest": Nearest, "nearest-exact": NearestExact, "area": Area, "cubic": Cubic}),
+	{
+		name: "pad", values: "0..255, or three values a/b/c in the model's channel order",
+		get: func(s Spec) string { return triple(s.Pad, func(v uint8) string { return strconv.Itoa(int(v)) }) },
+		set: func(s *Spec, v string) error {
+			p, err := parseTriple(v, func(x string) (uint8, error) {
+				n, err := strconv.Atoi(x)
+				if err != nil || n < 0 || n > 255 {
+					return 0, errBadValue
+				}
+				return uint8(n), nil
+			})
+			if err != nil {
+				return err
+			}
+			s.Pad = p
+			return nil
+		},
+	},
+	enumKey("order", func(s *Spec) *frame.Order { return &s.Order }, map[string]frame.Order{"bgr": frame.BGR, "rgb": frame.RGB}),
+	{
+		name: "scale", values: "a number (1, 0.5) or 1/N (1/255)",
+		get: func(s Spec) string {
+			if s.Scale > 0 && s.Scale < 1 {
+				n := math.Round(1 / s.Scale)
+				if n < 1<<31 && 1/n == s.Scale {
+					return "1/" + strconv.Itoa(int(n))
+				}
+			}
+			return fmtFloat(s.Scale)
+		},
+		set: func(s *Spec, v string) error {
+			if num, den, ok := strings.Cut(v, "/"); ok {
+				n, err := strconv.Atoi(den)
+				if num != "1" || err != nil || n <= 0 {
+					return errBadValue
+				}
+				s.Scale = 1 / float64(n)
+				return nil
+			}
+			f, err := parseFloat(v)
+			if err != nil || f == 0 {
+				return errBadValue
+			}
+			s.Scale = f
+			return nil
+		},
+	},
+	{
+		name: "mean", values: "a number or three values a/b/c (e.g. 0.485/0.456/0.406)",
+		get: func(s Spec) string { return triple(s.Mean, fmtFloat) },
+		set: func(s *Spec, v string) error {
+			m, err := parseTriple(v, parseFloat)
+			s.Mean = m
+			return err
+		},
+	},
+	{
+		name: "std", values: "a number or three values a/b/c (0 = no division)",
+		get: func(s Spec) string { return triple(s.Std, fmtFloat) },
+		set: func(s *Spec, v string) error {
+			m, err := parseTriple(v, parseFloat)
+			s.Std = m
+			return err
+		},
+	},
+	enumKey("layout", func(s *Spec) *Layout { return &s.Layout }, map[string]Layout{"nchw": NCHW, "nhwc": NHWC}),
+	enumKey("dtype", func(s *Spec) *DType { return &s.DType }, map[string]DType{"float32": Float32, "uint8": Uint8}),
+	enumKey("unmap", func(s *Spec) *Unmapping { return &s.Unmap }, map[string]Unmapping{
+		"super-gradients": SuperGradients, "per-axis": PerAxis, "ultralytics": Ultralytics, "yolox": YOLOX}),
+	{
+		name: "decoder", values: "opencv, go",
+		get: func(s Spec) string { return s.DecoderName() },
+		set: func(s *Spec, v string) error {
+			if v != DecoderOpenCV && v != DecoderGo {
+				return errBadValue
+			}
+			s.Decoder = v
+			return nil
+		},
+	},
+}
+
+func keyNames() string {
+	n := make([]string, len(keys))
+	for i, k := range keys {
+		n[i] = k.name
+	}
+	return strings.Join(n, ", ")
+}
+
+// base returns the preset a spec's string starts from: the preset its Name
+// starts with, else "letterbox" or "stretch" by Mode.
+func (s Spec) base() (string, Spec) {
+	name, _, _ := strings.Cut(s.Name, ":")
+	if b, ok := presets[name]; ok {
+		return name, b
+	}
+	if s.Mode == Stretch {
+		return "stretch", presets["stretch"]
+	}
+	return "letterbox", presets["letterbox"]
+}
+
+// String prints the spec canonically: its base preset (the one its Name
+// starts with, else "letterbox" or "stretch"), then ":" and the keys whose
+// value differs from the base, in a fixed order, e.g. "sg-coco:pad=0" or
+// "letterbox:size=416,order=bgr". Parse reads it back.
+func (s Spec) String() string {
+	bn, b := s.base()
+	var parts []string
+	for _, k := range keys {
+		if v := k.get(s); v != k.get(b) {
+			parts = append(parts, k.name+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return bn
+	}
+	return bn + ":" + strings.Join(parts, ",")
+}
+
+// Parse reads a spec string: a preset name (see Presets), optionally
+// followed by ":" and comma-separated key=value overrides. The free form is
+// the "letterbox" (or "stretch") preset with overrides, e.g.
+// "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255".
+// Keys: mode, size (N or WxH), inner, anchor (center, top-left,
+// bottom-right), round (round, int, ceil), stride, scaleup, interp (linear,
+// nearest, nearest-exact, area, cubic), pad (v or a/b/c), order (rgb, bgr),
+// scale (x or 1/N), mean, std (v or a/b/c), layout (nchw, nhwc), dtype
+// (float32, uint8), unmap (super-gradients, per-axis, ultralytics, yolox),
+// decoder (opencv, go). Errors name the key and value and list what is
+// accepted. The result's Name is its canonical String.
+func Parse(str string) (Spec, error) {
+	name, rest, hasRest := strings.Cut(strings.TrimSpace(str), ":")
+	s, ok := presets[name]
+	if !ok {
+		return Spec{}, fmt.Errorf("letterbox: spec %q: unknown preset %q, expected one of: %s (then optionally :key=value,...)",
+			str, name, strings.Join(Presets(), ", "))
+	}
+	if hasRest {
+		if rest == "" {
+			return Spec{}, fmt.Errorf("letterbox: spec %q: nothing after ':', expected key=value pairs (keys: %s)", str, keyNames())
+		}
+		seen := map[string]bool{}
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || k == "" {
+				return Spec{}, fmt.Errorf("letterbox: spec %q: %q is not key=value (keys: %s)", str, kv, keyNames())
+			}
+			var key *specKey
+			for i := range keys {
+				if keys[i].name == k {
+					key = &keys[i]
+				}
+			}
+			if key == nil {
+				return Spec{}, fmt.Errorf("letterbox: spec %q: unknown key %q, expected one of: %s", str, k, keyNames())
+			}
+			if seen[k] {
+				return Spec{}, fmt.Errorf("letterbox: spec %q: key %q given twice", str, k)
+			}
+			seen[k] = true
+			if err := key.set(&s, v); err != nil {
+				return Spec{}, fmt.Errorf("letterbox: spec %q: %s=%q, expected %s", str, k, v, key.values)
+			}
+		}
+	}
+	s.Name = str
+	if err := s.validate(); err != nil {
+		return Spec{}, err
+	}
+	s.Name = name
+	s.Name = s.String()
+	return s, nil
 }
