@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
 
@@ -24,7 +24,6 @@ type Result struct {
 	MatchIoU float64  `json:"match_iou"`
 	NMSIoU   float64  `json:"nms_iou"`
 	Floor    float64  `json:"score_floor"`
-	Decoder  string   `json:"decoder"`
 	// Images is the number of images found; Evaluated + len(Failed) == Images.
 	Images    int              `json:"images"`
 	Evaluated int              `json:"evaluated"`
@@ -44,7 +43,12 @@ type FailedImage struct {
 
 // PipelineResult is one preprocessing pipeline's metrics at the run's threshold.
 type PipelineResult struct {
-	Name      string  `json:"name"`
+	Name string `json:"name"`
+	// Spec is the canonical spec actually run (letterbox.Spec.String, after
+	// adapting to the model's input size); Size the tensor size it made.
+	Spec      string  `json:"spec"`
+	Size      string  `json:"size"`
+	Decoder   string  `json:"decoder"`
 	Images    int     `json:"images"` // evaluated images
 	Failed    int     `json:"failed"` // images not evaluated (same for every pipeline)
 	GT        int     `json:"gt"`
@@ -112,11 +116,11 @@ func (p *PipelineResult) GTBestScores() []float64 { return p.gtBest }
 // DetectionScores returns the score of every detection above the floor.
 func (p *PipelineResult) DetectionScores() []float64 { return p.detScores }
 
-func summarise(cfg Config, ds *dataset.Dataset, m *detect.Model, outcomes []imageOutcome) (*Result, error) {
+func summarise(cfg Config, specs []letterbox.Spec, ds *dataset.Dataset, m *detect.Model, outcomes []imageOutcome) (*Result, error) {
 	w, h := m.InputSize()
 	res := &Result{
 		Model: cfg.Model, Data: cfg.Data, InputW: w, InputH: h, Classes: ds.Names,
-		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor, Decoder: cfg.Decoder,
+		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
 		Images: len(ds.Items), Failed: []FailedImage{}, Orphans: ds.Orphans,
 	}
 	if res.Orphans == nil {
@@ -133,7 +137,7 @@ func summarise(cfg Config, ds *dataset.Dataset, m *detect.Model, outcomes []imag
 		if err != nil {
 			return nil, err
 		}
-		pr := PipelineResult{Name: name, Failed: len(res.Failed), PerImage: []ImageCounts{}}
+		pr := PipelineResult{Name: name, Spec: specs[p].String(), Size: sizeString(specs[p]), Decoder: specs[p].DecoderName(), Failed: len(res.Failed), PerImage: []ImageCounts{}}
 		for i, o := range outcomes {
 			if o.err != nil {
 				continue
@@ -187,23 +191,33 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteTable writes the human summary: one row per pipeline, then the KS distances.
+// WriteTable writes the human summary: one row per pipeline, the specs as run,
+// then the KS distances of every pipeline from the first one (the JSON form has
+// every pair).
 func (r *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", r.Model, r.InputW, r.InputH, strings.Join(r.Classes, ","))
-	fmt.Fprintf(w, "data  %s: %d images, %d evaluated, %d failed; conf > %g, match IoU >= %g, NMS IoU %g, decoder %s\n\n",
-		r.Data, r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU, r.Decoder)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "pipeline\timages\tfailed\tGT\tTP\tFP\tFN\tP\tR\tF1\t")
+	fmt.Fprintf(w, "data  %s: %d images, %d evaluated, %d failed; conf > %g, match IoU >= %g, NMS IoU %g\n\n",
+		r.Data, r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
+	nw := len("pipeline")
 	for _, p := range r.Pipelines {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t\n", p.Name, p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN, p.Precision, p.Recall, p.F1)
+		nw = max(nw, len(p.Name))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	fmt.Fprintf(w, "%-*s %7s %7s %6s %6s %6s %6s %6s %6s %6s\n", nw, "pipeline", "images", "failed", "GT", "TP", "FP", "FN", "P", "R", "F1")
+	for _, p := range r.Pipelines {
+		fmt.Fprintf(w, "%-*s %7d %7d %6d %6d %6d %6d %6.3f %6.3f %6.3f\n", nw, p.Name, p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN, p.Precision, p.Recall, p.F1)
 	}
-	if len(r.Distances) > 0 {
-		fmt.Fprintln(w, "\nconfidence distributions (two-sample Kolmogorov–Smirnov):")
+	fmt.Fprintln(w, "\npipelines as run:")
+	for _, p := range r.Pipelines {
+		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, p.Name, p.Spec, p.Size, p.Decoder)
+	}
+	if len(r.Pipelines) > 1 {
+		first := r.Pipelines[0].Name
+		fmt.Fprintf(w, "\nconfidence distributions vs %s (two-sample Kolmogorov–Smirnov):\n", first)
 		for _, d := range r.Distances {
-			fmt.Fprintf(w, "  %-10s %s vs %s: D=%.3f p=%.3g (n=%d, %d)\n", d.Sample, d.A, d.B, d.KS, d.KSP, d.NA, d.NB)
+			if d.A != first {
+				continue
+			}
+			fmt.Fprintf(w, "  %-10s %-*s D=%.3f p=%.3g (n=%d, %d)\n", d.Sample, nw, d.B, d.KS, d.KSP, d.NA, d.NB)
 		}
 	}
 	for _, f := range r.Failed {
@@ -213,4 +227,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "WARNING label file without an image: %s\n", o)
 	}
 	return nil
+}
+
+func sizeString(s letterbox.Spec) string {
+	w, h := s.Dims()
+	return fmt.Sprintf("%dx%d", w, h)
 }

@@ -16,20 +16,27 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/dataset/opencv"
 	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
 )
 
 // Config says what to run. Zero fields take the defaults of DefaultConfig.
 type Config struct {
-	Model     string   // ONNX model path
-	Data      string   // YOLO dataset directory (images/, labels/, class names)
-	Pipelines []string // preprocessing presets, e.g. "stretch", "sg-coco"
+	Model string // ONNX model path
+	Data  string // YOLO dataset directory (images/, labels/, class names)
+	// Pipelines are preprocessing specs as letterbox.Parse reads them: a preset
+	// ("sg-coco"), a preset with overrides ("sg-coco:decoder=go") or a free spec
+	// ("letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255").
+	// Each is adapted to the model's input size (letterbox.Spec.ForInput).
+	Pipelines []string
 	// Conf is the confidence threshold of the thresholded metrics: a detection counts
 	// when its score is > Conf (super-gradients and Ultralytics keep score > conf).
 	Conf float64
@@ -41,8 +48,6 @@ type Config struct {
 	// distributions see what lies below Conf. Matching at Conf is unaffected: NMS
 	// keeps the same boxes above Conf whatever lower-scored boxes exist.
 	Floor float64
-	// Decoder is "opencv" (cv2.imread semantics, the default) or "go".
-	Decoder string
 	// Workers is the number of images processed at once, each worker with its own
 	// ONNX Runtime session. Results do not depend on it.
 	Workers int
@@ -55,9 +60,9 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7 (the
-// super-gradients COCO default), floor 0.01, OpenCV decoding, 1 worker, 20 bins.
+// super-gradients COCO default), floor 0.01, 1 worker, 20 bins.
 func DefaultConfig() Config {
-	return Config{Conf: 0.5, MatchIoU: 0.5, NMSIoU: 0.7, Floor: 0.01, Decoder: "opencv", Workers: 1, Bins: 20}
+	return Config{Conf: 0.5, MatchIoU: 0.5, NMSIoU: 0.7, Floor: 0.01, Workers: 1, Bins: 20}
 }
 
 func (c Config) withDefaults() Config {
@@ -73,9 +78,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Floor == 0 {
 		c.Floor = d.Floor
-	}
-	if c.Decoder == "" {
-		c.Decoder = d.Decoder
 	}
 	if c.Workers <= 0 {
 		c.Workers = d.Workers
@@ -115,12 +117,12 @@ func (c Config) validate() error {
 
 func decoderFor(name string) (dataset.Decoder, error) {
 	switch name {
-	case "opencv":
+	case letterbox.DecoderOpenCV:
 		return opencv.Decoder{}, nil
-	case "go":
+	case letterbox.DecoderGo:
 		return dataset.GoDecoder{}, nil
 	}
-	return nil, fmt.Errorf("parity: decoder %q, expected opencv or go", name)
+	return nil, fmt.Errorf("parity: decoder %q, expected %s or %s", name, letterbox.DecoderOpenCV, letterbox.DecoderGo)
 }
 
 // imageOutcome is what one image produced in every pipeline.
@@ -139,15 +141,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	dec, err := decoderFor(cfg.Decoder)
-	if err != nil {
-		return nil, err
-	}
 	specs := make([]letterbox.Spec, len(cfg.Pipelines))
+	var err error
 	for i, name := range cfg.Pipelines {
-		if specs[i], err = letterbox.Preset(name); err != nil {
-			return nil, fmt.Errorf("parity: %w", err)
+		if specs[i], err = letterbox.Parse(name); err != nil {
+			return nil, fmt.Errorf("parity: pipeline %q: %w", name, err)
 		}
+		if specs[i].DType != letterbox.Float32 {
+			return nil, fmt.Errorf("parity: pipeline %q makes %s tensors; this run feeds float32 models only", name, specs[i].DType)
+		}
+	}
+	// Each image is decoded once per distinct decoder the pipelines name.
+	var decoders []dataset.Decoder
+	decoderOf := make([]int, len(specs))
+	for i, s := range specs {
+		name := s.DecoderName()
+		k := slices.IndexFunc(decoders, func(d dataset.Decoder) bool { return d.Name() == name })
+		if k < 0 {
+			d, err := decoderFor(name)
+			if err != nil {
+				return nil, fmt.Errorf("parity: pipeline %q: %w", cfg.Pipelines[i], err)
+			}
+			decoders = append(decoders, d)
+			k = len(decoders) - 1
+		}
+		decoderOf[i] = k
 	}
 	ds, err := dataset.Open(cfg.Data)
 	if err != nil {
@@ -176,15 +194,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	mw, mh := models[0].InputSize()
 	for i, s := range specs {
-		if s.Size != mw || s.Size != mh {
-			return nil, fmt.Errorf("parity: pipeline %s makes %dx%d tensors but %s expects %dx%d input", cfg.Pipelines[i], s.Size, s.Size, cfg.Model, mw, mh)
+		// A preset follows the model's fixed input size (sg-coco keeps its 4-pixel
+		// inner margin); the spec actually used is reported in the result.
+		if specs[i], err = s.ForInput(mw, mh); err != nil {
+			return nil, fmt.Errorf("parity: pipeline %q for %s (input %dx%d): %w", cfg.Pipelines[i], cfg.Model, mw, mh, err)
 		}
 	}
 	if nc := models[0].NumClasses(); nc != len(ds.Names) {
 		return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", cfg.Model, nc, cfg.Data, len(ds.Names), ds.Names)
 	}
 
-	plans := newPlanCache(specs)
+	plans := newPlanCache(specs, decoderOf)
 	outcomes := make([]imageOutcome, len(ds.Items))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -196,7 +216,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			tensor := make([]float32, 3*mw*mh)
 			for i := range jobs {
-				outcomes[i] = evalImage(ds, ds.Items[i], dec, plans, m, tensor)
+				outcomes[i] = evalImage(ds, ds.Items[i], decoders, plans, m, tensor)
 				if cfg.Progress != nil {
 					mu.Lock()
 					done++
@@ -221,20 +241,31 @@ feed:
 	if interrupted {
 		return nil, fmt.Errorf("parity: interrupted: %w", ctx.Err())
 	}
-	return summarise(cfg, ds, models[0], outcomes)
+	return summarise(cfg, specs, ds, models[0], outcomes)
 }
 
-func evalImage(ds *dataset.Dataset, it dataset.Item, dec dataset.Decoder, plans *planCache, m *detect.Model, tensor []float32) imageOutcome {
-	img, err := dec.Decode(it.ImagePath)
-	if err != nil {
-		return imageOutcome{err: err, failAt: "decode"}
+func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder, plans *planCache, m *detect.Model, tensor []float32) imageOutcome {
+	imgs := make([]frame.Image, len(decoders))
+	for k, dec := range decoders {
+		img, err := dec.Decode(it.ImagePath)
+		if err != nil {
+			return imageOutcome{err: err, failAt: "decode"}
+		}
+		if k > 0 && (img.W != imgs[0].W || img.H != imgs[0].H) {
+			return imageOutcome{err: fmt.Errorf("%s: decoder %s gives %dx%d, decoder %s %dx%d", it.ImagePath,
+				dec.Name(), img.W, img.H, decoders[0].Name(), imgs[0].W, imgs[0].H), failAt: "decode"}
+		}
+		imgs[k] = img
 	}
-	out := imageOutcome{w: img.W, h: img.H}
-	if out.gts, err = ds.Labels(it, img.W, img.H); err != nil {
-		return imageOutcome{err: err, failAt: "labels", w: img.W, h: img.H}
+	w, h := imgs[0].W, imgs[0].H
+	out := imageOutcome{w: w, h: h}
+	var err error
+	if out.gts, err = ds.Labels(it, w, h); err != nil {
+		return imageOutcome{err: err, failAt: "labels", w: w, h: h}
 	}
 	out.dets = make([][]box.Detection, len(plans.specs))
 	for p := range plans.specs {
+		img := imgs[plans.decoderOf[p]]
 		plan, err := plans.get(p, img.W, img.H)
 		if err != nil {
 			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
@@ -258,15 +289,16 @@ func evalImage(ds *dataset.Dataset, it dataset.Item, dec dataset.Decoder, plans 
 // planCache holds one letterbox.Plan per (pipeline, source size): frames of a
 // dataset come in a handful of sizes, so tables are computed a handful of times.
 type planCache struct {
-	specs []letterbox.Spec
-	mu    sync.Mutex
-	plans map[planKey]*letterbox.Plan
+	specs     []letterbox.Spec
+	decoderOf []int // pipeline -> index of its decoder
+	mu        sync.Mutex
+	plans     map[planKey]*letterbox.Plan
 }
 
 type planKey struct{ pipeline, w, h int }
 
-func newPlanCache(specs []letterbox.Spec) *planCache {
-	return &planCache{specs: specs, plans: map[planKey]*letterbox.Plan{}}
+func newPlanCache(specs []letterbox.Spec, decoderOf []int) *planCache {
+	return &planCache{specs: specs, decoderOf: decoderOf, plans: map[planKey]*letterbox.Plan{}}
 }
 
 func (c *planCache) get(p, w, h int) (*letterbox.Plan, error) {
@@ -282,4 +314,26 @@ func (c *planCache) get(p, w, h int) (*letterbox.Plan, error) {
 	}
 	c.plans[k] = pl
 	return pl, nil
+}
+
+// SplitPipelines splits a command-line list of pipeline specs. Specs are separated
+// by ';' or ','; since a spec's own options are comma-separated too, a piece of
+// the form key=value (no ':') continues the spec before it:
+//
+//	"stretch,letterbox:size=640,inner=636" → ["stretch", "letterbox:size=640,inner=636"]
+func SplitPipelines(s string) []string {
+	var out []string
+	for _, group := range strings.Split(s, ";") {
+		for _, p := range strings.Split(group, ",") {
+			p = strings.TrimSpace(p)
+			switch {
+			case p == "":
+			case len(out) > 0 && strings.Contains(p, "=") && !strings.Contains(p, ":") && strings.Contains(out[len(out)-1], ":"):
+				out[len(out)-1] += "," + p
+			default:
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

@@ -104,12 +104,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	d := parity.DefaultConfig()
 	model := fs.String("model", "", "ONNX model `file` (YOLO-NAS layout: boxes [1,N,4], scores [1,N,C])")
 	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
-	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `presets`: "+strings.Join(letterbox.Presets(), ", "))
+	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+
+		"), a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255))")
 	conf := fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
 	iou := fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
 	nmsIoU := fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
 	floor := fs.Float64("floor", d.Floor, "lowest score kept for the confidence distributions (<= conf)")
-	decoder := fs.String("decoder", d.Decoder, "image decoder: opencv (cv2.imread semantics) or go")
 	workers := fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
 	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
 	format := fs.String("format", "table", "output format: table or json")
@@ -143,9 +143,9 @@ Flags:
 		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
 	}
 	cfg := parity.Config{
-		Model: *model, Data: *data, Pipelines: splitList(*pipes),
+		Model: *model, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
 		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
-		Decoder: *decoder, Workers: *workers, Threads: *threads,
+		Workers: *workers, Threads: *threads,
 	}
 	if !*quiet && isTerminal(stderr) {
 		cfg.Progress = func(done, total int) {
@@ -178,16 +178,6 @@ Flags:
 		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
 	}
 	return nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func isTerminal(w io.Writer) bool {
