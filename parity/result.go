@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
 	"github.com/detparity/detparity/letterbox"
@@ -32,7 +33,25 @@ type Result struct {
 	Pipelines []PipelineResult `json:"pipelines"`
 	// Distances compare the pipelines' confidence distributions pairwise.
 	Distances []Distance `json:"distances"`
+
+	records []ImageRecord
 }
+
+// ImageRecord is one evaluated image as every pipeline saw it. Records are kept in
+// memory for reports (galleries, detection-level comparisons); they are not part
+// of the JSON form.
+type ImageRecord struct {
+	Name string // path relative to the dataset's images/
+	Path string // file path
+	W, H int    // decoded size
+	GT   []box.Object
+	// Dets holds, per pipeline (in Result.Pipelines order), the detections with
+	// score > the run's floor, after NMS, in source pixels.
+	Dets [][]box.Detection
+}
+
+// Records returns the evaluated images in dataset order.
+func (r *Result) Records() []ImageRecord { return r.records }
 
 // FailedImage is an image that could not be evaluated, with the stage and the error.
 type FailedImage struct {
@@ -132,6 +151,11 @@ func summarise(cfg Config, specs []letterbox.Spec, ds *dataset.Dataset, m *detec
 		}
 	}
 	res.Evaluated = res.Images - len(res.Failed)
+	for i, o := range outcomes {
+		if o.err == nil {
+			res.records = append(res.records, ImageRecord{Name: ds.Items[i].Name, Path: ds.Items[i].ImagePath, W: o.w, H: o.h, GT: o.gts, Dets: o.dets})
+		}
+	}
 	for p, name := range cfg.Pipelines {
 		acc, err := metrics.NewAccumulator(cfg.Conf, cfg.MatchIoU, len(ds.Names))
 		if err != nil {
