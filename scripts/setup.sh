@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything detparity's build, tests and demo need, idempotently:
 #   - OpenCV 4.6 headers and libraries (Debian's libopencv-dev) for gocv, via apt when missing;
+#   - Debian's chromium, which the report test renders index.html in (headless);
 #   - the ONNX Runtime shared library (scripts/fetch_ort.sh: npm package onnxruntime-node, integrity verified);
 #   - Go modules (go mod download).
 # Quick when already done (a few hundred milliseconds). Needs root (or sudo) only when apt has work to do.
@@ -8,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-pkg-config --exists opencv4 2>/dev/null || need_apt+=(libopencv-dev pkg-config)
+opencv_changed=0
+pkg-config --exists opencv4 2>/dev/null || { need_apt+=(libopencv-dev pkg-config); opencv_changed=1; }
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 for extra in ${DETPARITY_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_apt+=("$extra")
 done
@@ -19,7 +22,7 @@ if ((${#need_apt[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   # cgo's build cache does not key on system headers: drop it after OpenCV changes (gocv must rebuild).
-  go clean -cache
+  ((opencv_changed)) && go clean -cache
 fi
 pkg-config --exists opencv4 || { echo "setup: OpenCV 4 (libopencv-dev) still not visible to pkg-config" >&2; exit 1; }
 
