@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -13,30 +14,26 @@ import (
 	"github.com/detparity/detparity/box"
 )
 
-// Model is an ONNX detector in the YOLO-NAS raw layout with an ONNX Runtime session whose input and output tensors
-// are allocated once and reused by every call. Its methods are safe for concurrent use; calls to Run and Infer are
-// serialised because they share those tensors.
+// Model is an ONNX detector in any layout of Layouts with an ONNX Runtime session. Its input tensor (one per batch
+// size used) is allocated once and reused by every run; outputs are allocated by ONNX Runtime, copied and released
+// per run, since NMS-baked layouts have data-dependent output shapes. Its methods are safe for concurrent use; runs
+// are serialised because they share the input tensor.
 type Model struct {
-	path       string
+	sig        *Signature
 	opts       Options
-	inName     string
-	boxName    string
-	scoreName  string
-	w, h       int
-	n, c       int
+	runBatch   int
 	mu         sync.Mutex
-	session    *ort.AdvancedSession
-	input      *ort.Tensor[float32]
-	boxesOut   *ort.Tensor[float32]
-	scoresOut  *ort.Tensor[float32]
+	session    *ort.DynamicAdvancedSession
 	sessionOpt *ort.SessionOptions
+	inputs     map[int]ort.Value
+	warn       Warnings
 }
 
-// Open loads the detector at path and creates its ONNX Runtime session (calling Init first). The model must have
-// exactly one float32 input [1,3,H,W] with fixed H, W > 0 and the YOLO-NAS raw outputs: two float32 tensors
-// [1,N,4] (boxes, x1y1x2y2 in input pixels) and [1,N,C] (scores after sigmoid), told apart by the last dimension 4;
-// if C is 4 too, by names containing "box" and "score". Any mismatch is an error naming the file, what it has
-// (names, element types, shapes) and what is expected.
+// Open loads the detector at path, finds its layout (Options.Layout, or auto-detection: see DetectLayout) and
+// creates its ONNX Runtime session with Options.Threads intra-op threads (calling Init first). It fails, naming the
+// file, when the file is missing or not ONNX, when the input is not [B,3,H,W] float32/uint8 with fixed H and W,
+// when the outputs fit no layout or several (an *AmbiguousError: set Options.Layout), or when Options.NumClasses
+// is set and differs from the class count the outputs give.
 func Open(path string, opts Options) (*Model, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("detect: open %s: %w", path, err)
@@ -51,13 +48,18 @@ func Open(path string, opts Options) (*Model, error) {
 	if err := Init(); err != nil {
 		return nil, fmt.Errorf("detect: open model %s: %w", path, err)
 	}
-	ins, outs, err := ort.GetInputOutputInfo(path)
+	want, _ := ParseLayout(string(opts.Layout))
+	sig, err := Inspect(path, want)
 	if err != nil {
-		return nil, fmt.Errorf("detect: open model %s: ONNX Runtime cannot read it as an ONNX model: %w", path, err)
-	}
-	m := &Model{path: path, opts: opts}
-	if err := m.checkLayout(ins, outs); err != nil {
 		return nil, err
+	}
+	if opts.NumClasses > 0 && sig.NumClasses > 0 && opts.NumClasses != sig.NumClasses {
+		return nil, fmt.Errorf("detect: model %s (%s) scores %d classes but the label set has %d", path, sig.Layout,
+			sig.NumClasses, opts.NumClasses)
+	}
+	m := &Model{sig: sig, opts: opts, runBatch: sig.Batch, inputs: map[int]ort.Value{}}
+	if m.runBatch == 0 {
+		m.runBatch = max(1, opts.Batch)
 	}
 	if err := m.newSession(); err != nil {
 		m.Close()
@@ -66,20 +68,26 @@ func Open(path string, opts Options) (*Model, error) {
 	return m, nil
 }
 
-// describe lists inputs or outputs as `"name" float32 [1 3 640 640]`.
-func describe(infos []ort.InputOutputInfo) string {
-	if len(infos) == 0 {
-		return "none"
+// newSession creates the session options and the DynamicAdvancedSession.
+func (m *Model) newSession() error {
+	var err error
+	if m.sessionOpt, err = ort.NewSessionOptions(); err != nil {
+		return fmt.Errorf("session options: %w", err)
 	}
-	parts := make([]string, len(infos))
-	for i, in := range infos {
-		if in.OrtValueType != ort.ONNXTypeTensor {
-			parts[i] = fmt.Sprintf("%q %s", in.Name, in.OrtValueType)
-			continue
+	if m.opts.Threads > 0 {
+		if err := m.sessionOpt.SetIntraOpNumThreads(m.opts.Threads); err != nil {
+			return fmt.Errorf("intra-op threads %d: %w", m.opts.Threads, err)
 		}
-		parts[i] = fmt.Sprintf("%q %s %v", in.Name, dtypeName(in.DataType), []int64(in.Dimensions))
 	}
-	return strings.Join(parts, ", ")
+	outNames := make([]string, len(m.sig.Outputs))
+	for i, o := range m.sig.Outputs {
+		outNames[i] = o.Name
+	}
+	m.session, err = ort.NewDynamicAdvancedSession(m.sig.Path, []string{m.sig.Inputs[0].Name}, outNames, m.sessionOpt)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
 }
 
 // dtypeName is the numpy-style name of an ONNX element type ("float32", "uint8", "int64", ...).
@@ -93,155 +101,233 @@ func dtypeName(t ort.TensorElementDataType) string {
 	return strings.ToLower(strings.TrimPrefix(t.String(), "ONNX_TENSOR_ELEMENT_DATA_TYPE_"))
 }
 
-// isF32 reports whether info is a float32 dense tensor of rank dims.
-func isF32(info ort.InputOutputInfo, dims int) bool {
-	return info.OrtValueType == ort.ONNXTypeTensor && info.DataType == ort.TensorElementDataTypeFloat &&
-		len(info.Dimensions) == dims
-}
+// Signature is what Open found: inputs, outputs, layout, input type and size, batch.
+func (m *Model) Signature() *Signature { return m.sig }
 
-// checkLayout validates the YOLO-NAS raw layout and fills names and sizes.
-func (m *Model) checkLayout(ins, outs []ort.InputOutputInfo) error {
-	const wantIn = `one float32 input [1,3,H,W] with fixed H, W > 0`
-	const wantOut = `two float32 outputs [1,N,4] (boxes x1y1x2y2) and [1,N,C] (scores), the YOLO-NAS raw layout`
-	seen := fmt.Sprintf("inputs: %s; outputs: %s", describe(ins), describe(outs))
-	if len(ins) != 1 || !isF32(ins[0], 4) {
-		return fmt.Errorf("detect: model %s: want %s; it has %s", m.path, wantIn, seen)
-	}
-	d := ins[0].Dimensions
-	if d[0] != 1 || d[1] != 3 || d[2] <= 0 || d[3] <= 0 {
-		return fmt.Errorf("detect: model %s: input %q has shape %v, want %s (batch 1, 3 channels; a dynamic "+
-			"dimension shows as -1); it has %s", m.path, ins[0].Name, []int64(d), wantIn, seen)
-	}
-	m.inName, m.h, m.w = ins[0].Name, int(d[2]), int(d[3])
-
-	if len(outs) != 2 || !isF32(outs[0], 3) || !isF32(outs[1], 3) {
-		return fmt.Errorf("detect: model %s: want %s; it has %s", m.path, wantOut, seen)
-	}
-	for _, o := range outs {
-		if o.Dimensions[0] != 1 || o.Dimensions[1] <= 0 || o.Dimensions[2] <= 0 {
-			return fmt.Errorf("detect: model %s: output %q has shape %v, want fixed [1,N,4] / [1,N,C]; it has %s",
-				m.path, o.Name, []int64(o.Dimensions), seen)
-		}
-	}
-	bi := -1
-	switch a, b := outs[0].Dimensions[2] == 4, outs[1].Dimensions[2] == 4; {
-	case a && !b:
-		bi = 0
-	case b && !a:
-		bi = 1
-	case a && b:
-		hasBox := func(o ort.InputOutputInfo) bool { return strings.Contains(strings.ToLower(o.Name), "box") }
-		hasScore := func(o ort.InputOutputInfo) bool { return strings.Contains(strings.ToLower(o.Name), "score") }
-		switch {
-		case hasBox(outs[0]) && hasScore(outs[1]):
-			bi = 0
-		case hasBox(outs[1]) && hasScore(outs[0]):
-			bi = 1
-		default:
-			return fmt.Errorf("detect: model %s: both outputs end in 4, so boxes and scores are told apart by "+
-				"names containing \"box\" and \"score\", which these are not; it has %s", m.path, seen)
-		}
-	default:
-		return fmt.Errorf("detect: model %s: no output has last dimension 4 (the boxes); want %s; it has %s",
-			m.path, wantOut, seen)
-	}
-	bo, so := outs[bi], outs[1-bi]
-	if bo.Dimensions[1] != so.Dimensions[1] {
-		return fmt.Errorf("detect: model %s: boxes %q has %d anchors but scores %q has %d; want the same N; it has %s",
-			m.path, bo.Name, bo.Dimensions[1], so.Name, so.Dimensions[1], seen)
-	}
-	m.boxName, m.scoreName = bo.Name, so.Name
-	m.n, m.c = int(bo.Dimensions[1]), int(so.Dimensions[2])
-	return nil
-}
-
-// newSession allocates the reused tensors and the AdvancedSession.
-func (m *Model) newSession() error {
-	var err error
-	if m.input, err = ort.NewEmptyTensor[float32](ort.NewShape(1, 3, int64(m.h), int64(m.w))); err != nil {
-		return fmt.Errorf("input tensor: %w", err)
-	}
-	if m.boxesOut, err = ort.NewEmptyTensor[float32](ort.NewShape(1, int64(m.n), 4)); err != nil {
-		return fmt.Errorf("boxes tensor: %w", err)
-	}
-	if m.scoresOut, err = ort.NewEmptyTensor[float32](ort.NewShape(1, int64(m.n), int64(m.c))); err != nil {
-		return fmt.Errorf("scores tensor: %w", err)
-	}
-	if m.sessionOpt, err = ort.NewSessionOptions(); err != nil {
-		return fmt.Errorf("session options: %w", err)
-	}
-	if m.opts.Threads > 0 {
-		if err := m.sessionOpt.SetIntraOpNumThreads(m.opts.Threads); err != nil {
-			return fmt.Errorf("intra-op threads %d: %w", m.opts.Threads, err)
-		}
-	}
-	m.session, err = ort.NewAdvancedSession(m.path, []string{m.inName}, []string{m.boxName, m.scoreName},
-		[]ort.Value{m.input}, []ort.Value{m.boxesOut, m.scoresOut}, m.sessionOpt)
-	if err != nil {
-		return fmt.Errorf("session: %w", err)
-	}
-	return nil
-}
+// Layout is the model's output layout.
+func (m *Model) Layout() Layout { return m.sig.Layout }
 
 // InputSize is the model's input width and height in pixels.
-func (m *Model) InputSize() (w, h int) { return m.w, m.h }
+func (m *Model) InputSize() (w, h int) { return m.sig.Width, m.sig.Height }
 
-// NumClasses is C, the last dimension of the scores output.
-func (m *Model) NumClasses() int { return m.c }
+// InputType is "float32" (the tensor as the preprocessing made it) or "uint8" (the model casts and scales inside:
+// feed 0..255 values, i.e. a preprocessing with Scale 1; Infer checks they are integers in 0..255).
+func (m *Model) InputType() string { return m.sig.InputType }
 
-// NumAnchors is N, the number of candidate boxes the model outputs.
-func (m *Model) NumAnchors() int { return m.n }
+// BatchSize is the model's fixed batch size, or 0 when its batch dimension is dynamic.
+func (m *Model) BatchSize() int { return m.sig.Batch }
 
-// Path is the model file Open was given.
-func (m *Model) Path() string { return m.path }
+// RunBatchSize is how many images one run takes: the fixed batch size, or Options.Batch (at least 1) for a
+// dynamic batch.
+func (m *Model) RunBatchSize() int { return m.runBatch }
 
-// Options returns the post-processing options the model was opened with.
-func (m *Model) Options() Options { return m.opts }
-
-// Run feeds tensor (NCHW float32, length 3*H*W) to the model and returns copies of its raw outputs: boxes [N*4]
-// and scores [N*C], row-major.
-func (m *Model) Run(tensor []float32) (boxes, scores []float32, err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.run(tensor); err != nil {
-		return nil, nil, err
+// NumClasses is C from the output shapes (scores [B,N,C], [B,4+C,A], [B,A,5+C]); for layouts whose shapes do not
+// tell it (NMS-baked, end-to-end) it is Options.NumClasses, 0 when that is unset.
+func (m *Model) NumClasses() int {
+	if m.sig.NumClasses > 0 {
+		return m.sig.NumClasses
 	}
-	return slices.Clone(m.boxesOut.GetData()), slices.Clone(m.scoresOut.GetData()), nil
+	return m.opts.NumClasses
 }
 
-// run copies tensor into the input and runs the session; m.mu must be held.
-func (m *Model) run(tensor []float32) error {
-	if m.session == nil {
-		return fmt.Errorf("detect: model %s: used after Close", m.path)
-	}
-	want := 3 * m.w * m.h
-	if len(tensor) != want {
-		return fmt.Errorf("detect: model %s: input tensor has %d values, want 1x3x%dx%d = %d",
-			m.path, len(tensor), m.h, m.w, want)
-	}
-	copy(m.input.GetData(), tensor)
-	if err := m.session.Run(); err != nil {
-		return fmt.Errorf("detect: model %s: ONNX Runtime run: %w", m.path, err)
+// NumAnchors is the number of candidate rows per image (N, A or K; 0 when dynamic, as in the FLAT layout).
+func (m *Model) NumAnchors() int { return m.sig.Anchors }
+
+// Path is the model file Open was given.
+func (m *Model) Path() string { return m.sig.Path }
+
+// Options returns the options the model was opened with.
+func (m *Model) Options() Options { return m.opts }
+
+// Warnings returns the warnings counted by every Decode / Infer so far.
+func (m *Model) Warnings() Warnings {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.warn
+}
+
+// CheckClasses fails when the label set's size differs from the class count the model's outputs give; a model
+// whose outputs do not tell (NMS-baked, end-to-end) passes, and its class ids are checked per detection when
+// Options.NumClasses is set.
+func (m *Model) CheckClasses(names []string) error {
+	if m.sig.NumClasses > 0 && m.sig.NumClasses != len(names) {
+		return fmt.Errorf("detect: model %s (%s) scores %d classes but the label set names %d (%v)", m.Path(),
+			m.sig.Layout, m.sig.NumClasses, len(names), names)
 	}
 	return nil
 }
 
-// Infer runs the model on tensor (NCHW float32, 3*H*W values, as letterbox produced it), decodes the YOLO-NAS outputs
-// and applies NMS with the model's Options (see DecodeYOLONAS). Boxes are in input-tensor pixels.
-func (m *Model) Infer(tensor []float32) ([]box.Detection, error) {
+// Run feeds one tensor (NCHW, 3*H*W values) and returns the raw outputs; see RunBatch.
+func (m *Model) Run(tensor []float32) ([]Output, error) { return m.RunBatch([][]float32{tensor}) }
+
+// RunBatch feeds the tensors (each NCHW, 3*H*W values, as letterbox produced them) as one batch and returns copies
+// of the raw outputs in the order of Signature().Outputs. A fixed-batch model takes at most its batch size; missing
+// images are zero tensors (their outputs are padding that Decode ignores). A dynamic-batch model runs exactly
+// len(tensors) images. For a uint8 model every value must be an integer in 0..255.
+func (m *Model) RunBatch(tensors [][]float32) ([]Output, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.run(tensor); err != nil {
+	return m.run(tensors)
+}
+
+func (m *Model) run(tensors [][]float32) ([]Output, error) {
+	path := m.sig.Path
+	if m.session == nil {
+		return nil, fmt.Errorf("detect: model %s: used after Close", path)
+	}
+	n := len(tensors)
+	feed := n
+	if m.sig.Batch > 0 {
+		feed = m.sig.Batch
+	}
+	if n < 1 || n > feed {
+		return nil, fmt.Errorf("detect: model %s: run of %d images, want 1..%d (the model's fixed batch)", path, n, feed)
+	}
+	per := 3 * m.sig.Width * m.sig.Height
+	for i, t := range tensors {
+		if len(t) != per {
+			return nil, fmt.Errorf("detect: model %s: image %d: input tensor has %d values, want 1x3x%dx%d = %d",
+				path, i, len(t), m.sig.Height, m.sig.Width, per)
+		}
+	}
+	in, err := m.input(feed)
+	if err != nil {
+		return nil, fmt.Errorf("detect: model %s: input tensor: %w", path, err)
+	}
+	switch t := in.(type) {
+	case *ort.Tensor[float32]:
+		d := t.GetData()
+		for i, src := range tensors {
+			copy(d[i*per:], src)
+		}
+		clear(d[n*per:])
+	case *ort.Tensor[uint8]:
+		d := t.GetData()
+		for i, src := range tensors {
+			for k, v := range src {
+				if !(v >= 0 && v <= 255) || v != float32(math.Trunc(float64(v))) {
+					c, rem := k/(per/3), k%(per/3)
+					return nil, fmt.Errorf("detect: model %s: image %d: input value %v at channel %d, y %d, x %d is not "+
+						"an integer in 0..255; this model takes uint8 (its graph casts and scales), so feed 0..255 "+
+						"values (a preprocessing with scale 1, not /255)", path, i, v, c, rem/m.sig.Width, rem%m.sig.Width)
+				}
+				d[i*per+k] = uint8(v)
+			}
+		}
+		clear(d[n*per:])
+	}
+	outs := make([]ort.Value, len(m.sig.Outputs))
+	if err := m.session.Run([]ort.Value{in}, outs); err != nil {
+		destroyAll(outs)
+		return nil, fmt.Errorf("detect: model %s: ONNX Runtime run: %w", path, err)
+	}
+	defer destroyAll(outs)
+	res := make([]Output, len(outs))
+	for i, v := range outs {
+		o := Output{Name: m.sig.Outputs[i].Name, Shape: slices.Clone([]int64(v.GetShape()))}
+		switch t := v.(type) {
+		case *ort.Tensor[float32]:
+			o.Float = slices.Clone(t.GetData())
+		case *ort.Tensor[int64]:
+			o.Int = slices.Clone(t.GetData())
+		case *ort.Tensor[int32]:
+			o.Int = make([]int64, len(t.GetData()))
+			for k, x := range t.GetData() {
+				o.Int[k] = int64(x)
+			}
+		default:
+			return nil, fmt.Errorf("detect: model %s: output %q has an element type detect does not read (%T)", path,
+				o.Name, v)
+		}
+		if o.Float == nil && o.Int == nil { // an empty output (e.g. FLAT with no detection)
+			if m.sig.Outputs[i].Type == "float32" {
+				o.Float = []float32{}
+			} else {
+				o.Int = []int64{}
+			}
+		}
+		res[i] = o
+	}
+	return res, nil
+}
+
+// input returns the reused input tensor for a batch of b images, creating it on first use.
+func (m *Model) input(b int) (ort.Value, error) {
+	if v, ok := m.inputs[b]; ok {
+		return v, nil
+	}
+	shape := ort.NewShape(int64(b), 3, int64(m.sig.Height), int64(m.sig.Width))
+	var v ort.Value
+	var err error
+	if m.sig.InputType == "uint8" {
+		v, err = ort.NewEmptyTensor[uint8](shape)
+	} else {
+		v, err = ort.NewEmptyTensor[float32](shape)
+	}
+	if err != nil {
 		return nil, err
 	}
-	dets, err := DecodeYOLONAS(m.boxesOut.GetData(), m.scoresOut.GetData(), m.n, m.c, m.opts)
-	if err != nil {
-		return nil, fmt.Errorf("detect: model %s: %w", m.path, err)
+	m.inputs[b] = v
+	return v, nil
+}
+
+func destroyAll(vs []ort.Value) {
+	for _, v := range vs {
+		if v != nil {
+			v.Destroy()
+		}
 	}
+}
+
+// Decode decodes the raw outputs of a run of n images with the model's Options (Signature.Decode) and adds the
+// warnings to the model's count. It also decodes outputs that another runtime produced for the same model.
+func (m *Model) Decode(outs []Output, n int) ([][]box.Detection, error) {
+	dets, w, err := m.sig.Decode(outs, n, m.opts)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.warn.Add(w)
+	m.mu.Unlock()
 	return dets, nil
 }
 
-// Close releases the session and its tensors. It is safe to call more than once.
+// Infer runs the model on one tensor (NCHW, 3*H*W values, as letterbox produced it), decodes the outputs and
+// applies the post-processing of the model's Options (see Signature.Decode). Boxes are in input-tensor pixels.
+func (m *Model) Infer(tensor []float32) ([]box.Detection, error) {
+	r, err := m.InferBatch([][]float32{tensor})
+	if err != nil {
+		return nil, err
+	}
+	return r[0], nil
+}
+
+// InferBatch is Infer for many tensors: runs of RunBatchSize images (the last one shorter, or zero-padded for a
+// fixed batch), one result per tensor in order.
+func (m *Model) InferBatch(tensors [][]float32) ([][]box.Detection, error) {
+	out := make([][]box.Detection, 0, len(tensors))
+	for start := 0; start < len(tensors); start += m.runBatch {
+		chunk := tensors[start:min(len(tensors), start+m.runBatch)]
+		m.mu.Lock()
+		outs, err := m.run(chunk)
+		if err != nil {
+			m.mu.Unlock()
+			return nil, err
+		}
+		dets, w, err := m.sig.Decode(outs, len(chunk), m.opts)
+		if err == nil {
+			m.warn.Add(w)
+		}
+		m.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dets...)
+	}
+	return out, nil
+}
+
+// Close releases the session, its options and the input tensors. It is safe to call more than once.
 func (m *Model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -254,14 +340,12 @@ func (m *Model) Close() error {
 		errs = append(errs, m.sessionOpt.Destroy())
 		m.sessionOpt = nil
 	}
-	for _, t := range []**ort.Tensor[float32]{&m.input, &m.boxesOut, &m.scoresOut} {
-		if *t != nil {
-			errs = append(errs, (*t).Destroy())
-			*t = nil
-		}
+	for b, v := range m.inputs {
+		errs = append(errs, v.Destroy())
+		delete(m.inputs, b)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("detect: close model %s: %w", m.path, err)
+		return fmt.Errorf("detect: close model %s: %w", m.sig.Path, err)
 	}
 	return nil
 }

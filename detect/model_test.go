@@ -36,8 +36,15 @@ func TestTinyModelRawOutputs(t *testing.T) {
 	assert.Equal(t, r.C, m.NumClasses())
 	assert.Equal(t, r.N, m.NumAnchors())
 
-	boxes, scores, err := m.Run(in)
+	assert.Equal(t, LayoutYOLONAS, m.Layout())
+	assert.Equal(t, "float32", m.InputType())
+	assert.Equal(t, 1, m.BatchSize())
+	outs, err := m.Run(in)
 	require.NoError(t, err)
+	require.Len(t, outs, 2)
+	require.Equal(t, "boxes", outs[0].Name)
+	require.Equal(t, []int64{1, int64(r.N), 4}, outs[0].Shape)
+	boxes, scores := outs[0].Float, outs[1].Float
 	require.Len(t, boxes, len(r.Boxes))
 	require.Len(t, scores, len(r.Scores))
 	var maxBox, maxScore float64
@@ -52,10 +59,9 @@ func TestTinyModelRawOutputs(t *testing.T) {
 	assert.Less(t, maxScore, 1e-5)
 
 	// Run is repeatable: tensors are reused across calls, so a second call must give bit-identical outputs.
-	boxes2, scores2, err := m.Run(in)
+	outs2, err := m.Run(in)
 	require.NoError(t, err)
-	assert.Equal(t, boxes, boxes2)
-	assert.Equal(t, scores, scores2)
+	assert.Equal(t, outs, outs2)
 }
 
 // TestTinyModelDetections: Infer (ORT + decode + NMS) reproduces the detections Python computed from PyTorch's
@@ -115,44 +121,55 @@ func info(name string, dt ort.TensorElementDataType, dims ...int64) ort.InputOut
 	return ort.InputOutputInfo{Name: name, OrtValueType: ort.ONNXTypeTensor, DataType: dt, Dimensions: dims}
 }
 
-// TestCheckLayout: the layout check accepts the YOLO-NAS raw layout in either output order and rejects the other
-// layouts of SPEC.md §3 with a message that names the file, shows what the model has and what is expected.
-func TestCheckLayout(t *testing.T) {
+// TestDetectLayoutYOLONAS: the YOLO-NAS raw layout is accepted in either output order and with C == 4 told apart by
+// names; inputs and outputs that fit no layout are rejected with a message that names the file, shows what the
+// model has and what is expected.
+func TestDetectLayoutYOLONAS(t *testing.T) {
 	var f32, i64, u8 ort.TensorElementDataType = ort.TensorElementDataTypeFloat, ort.TensorElementDataTypeInt64,
 		ort.TensorElementDataTypeUint8
 	img := []ort.InputOutputInfo{info("images", f32, 1, 3, 640, 480)}
+	detectInfo := func(ins, outs []ort.InputOutputInfo, l Layout) (*Signature, error) {
+		return DetectLayout("m.onnx", tensorInfos(ins), tensorInfos(outs), l)
+	}
 
-	m := &Model{path: "m.onnx"}
-	require.NoError(t, m.checkLayout(img, []ort.InputOutputInfo{info("s", f32, 1, 8400, 80), info("b", f32, 1, 8400, 4)}))
-	assert.Equal(t, []any{"b", "s", 8400, 80, 480, 640}, []any{m.boxName, m.scoreName, m.n, m.c, m.w, m.h})
+	s, err := detectInfo(img, []ort.InputOutputInfo{info("s", f32, 1, 8400, 80), info("b", f32, 1, 8400, 4)}, LayoutAuto)
+	require.NoError(t, err)
+	assert.Equal(t, []any{LayoutYOLONAS, 1, 0, 8400, 80, 480, 640, "float32"},
+		[]any{s.Layout, s.role["boxes"], s.role["scores"], s.Anchors, s.NumClasses, s.Width, s.Height, s.InputType})
 
 	// C == 4: names decide.
-	m = &Model{path: "m.onnx"}
-	require.NoError(t, m.checkLayout(img, []ort.InputOutputInfo{info("pred_scores", f32, 1, 10, 4), info("pred_boxes", f32, 1, 10, 4)}))
-	assert.Equal(t, "pred_boxes", m.boxName)
+	s, err = detectInfo(img, []ort.InputOutputInfo{info("pred_scores", f32, 1, 10, 4), info("pred_boxes", f32, 1, 10, 4)}, LayoutAuto)
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.role["boxes"])
+
+	// uint8 input with a dynamic batch: accepted, reported.
+	s, err = detectInfo([]ort.InputOutputInfo{info("images", u8, -1, 3, 640, 640)},
+		[]ort.InputOutputInfo{info("b", f32, -1, 10, 4), info("s", f32, -1, 10, 2)}, LayoutAuto)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"uint8", 0, []string{"batch"}}, []any{s.InputType, s.Batch, s.DynamicAxes()})
 
 	bad := []struct {
 		name      string
 		ins, outs []ort.InputOutputInfo
 		want      string
 	}{
-		{"uint8 input (export with preprocessing)", []ort.InputOutputInfo{info("images", u8, 1, 3, 640, 640)},
-			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, `"images" uint8 [1 3 640 640]`},
-		{"dynamic input", []ort.InputOutputInfo{info("images", f32, 1, 3, -1, -1)},
+		{"dynamic input size", []ort.InputOutputInfo{info("images", f32, 1, 3, -1, -1)},
 			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "has shape [1 3 -1 -1]"},
 		{"NHWC input", []ort.InputOutputInfo{info("images", f32, 1, 640, 640, 3)},
-			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "has shape [1 640 640 3]"},
-		{"YOLOv8 single output", img, []ort.InputOutputInfo{info("output0", f32, 1, 84, 8400)}, `outputs: "output0" float32 [1 84 8400]`},
-		{"NMS batch export", img, []ort.InputOutputInfo{info("num_predictions", i64, 1, 1), info("pred_boxes", f32, 1, 100, 4),
-			info("pred_scores", f32, 1, 100), info("pred_classes", i64, 1, 100)}, `"num_predictions" int64 [1 1]`},
+			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "looks like NHWC"},
+		{"int64 input", []ort.InputOutputInfo{info("images", i64, 1, 3, 640, 640)},
+			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, `input "images" is int64`},
+		{"two inputs", []ort.InputOutputInfo{info("images", f32, 1, 3, 640, 640), info("orig_size", i64, 1, 2)},
+			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, `"orig_size" int64 [1 2]`},
 		{"no box output", img, []ort.InputOutputInfo{info("a", f32, 1, 10, 3), info("b", f32, 1, 10, 2)}, "no output has last dimension 4"},
 		{"C==4 unnamed", img, []ort.InputOutputInfo{info("o1", f32, 1, 10, 4), info("o2", f32, 1, 10, 4)}, `names containing "box" and "score"`},
 		{"anchor mismatch", img, []ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 11, 2)}, "has 10 anchors but scores"},
+		{"three outputs", img, []ort.InputOutputInfo{info("a", f32, 1, 10, 4), info("b", f32, 1, 10, 2), info("c", f32, 1, 10, 2)}, "no known layout fits"},
 	}
 	for _, c := range bad {
-		m := &Model{path: "bad.onnx"}
-		err := m.checkLayout(c.ins, c.outs)
+		_, err := DetectLayout("bad.onnx", tensorInfos(c.ins), tensorInfos(c.outs), LayoutAuto)
 		require.Error(t, err, c.name)
+		assert.ErrorIs(t, err, ErrLayout, c.name)
 		assert.Contains(t, err.Error(), "bad.onnx", c.name)
 		assert.Contains(t, err.Error(), c.want, c.name)
 	}

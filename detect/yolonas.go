@@ -29,6 +29,15 @@ type Options struct {
 	ClassAgnostic bool
 	// Threads is ONNX Runtime's intra-op thread count; 0 leaves ORT's default.
 	Threads int
+	// Layout is the output layout; LayoutAuto ("") detects it from the outputs (see DetectLayout).
+	Layout Layout
+	// Batch is how many images one ONNX Runtime run takes for a model with a dynamic batch dimension (InferBatch
+	// splits its input in runs of Batch); 0 means 1. A fixed-batch model always runs its own batch size.
+	Batch int
+	// NumClasses is the size of the label set (the dataset's class names); 0 leaves it unchecked. Open fails when a
+	// model's output shapes give a different class count, and Decode fails on a class id outside [0, NumClasses)
+	// in the layouts that output class ids (NMS-baked, end-to-end).
+	NumClasses int
 }
 
 // DefaultOptions returns super-gradients' predict() defaults for the COCO YOLO-NAS models: conf 0.25, IoU 0.7,
@@ -37,7 +46,8 @@ func DefaultOptions() Options {
 	return Options{Conf: 0.25, IoU: 0.7, PreNMSTopK: 1024, MaxDet: 300, MultiLabel: true}
 }
 
-// Validate reports options that cannot be meant: a non-finite Conf, an IoU outside [0, 1], negative Threads.
+// Validate reports options that cannot be meant: a non-finite Conf, an IoU outside [0, 1], negative Threads, Batch
+// or NumClasses, an unknown Layout.
 func (o Options) Validate() error {
 	if math.IsNaN(o.Conf) || math.IsInf(o.Conf, 0) {
 		return fmt.Errorf("detect: options: Conf = %v, want a finite number", o.Conf)
@@ -47,6 +57,15 @@ func (o Options) Validate() error {
 	}
 	if o.Threads < 0 {
 		return fmt.Errorf("detect: options: Threads = %d, want >= 0 (0 = ONNX Runtime default)", o.Threads)
+	}
+	if o.Batch < 0 {
+		return fmt.Errorf("detect: options: Batch = %d, want >= 0 (0 = one image per run)", o.Batch)
+	}
+	if o.NumClasses < 0 {
+		return fmt.Errorf("detect: options: NumClasses = %d, want >= 0 (0 = unchecked)", o.NumClasses)
+	}
+	if _, err := ParseLayout(string(o.Layout)); err != nil {
+		return fmt.Errorf("detect: options: %w", err)
 	}
 	return nil
 }
@@ -99,6 +118,11 @@ func DecodeYOLONAS(boxes, scores []float32, n, c int, opts Options) ([]box.Detec
 		}
 	}
 
+	return postprocess(boxes, scores, n, c, opts), nil
+}
+
+// postprocess is steps 1-4 of DecodeYOLONAS on validated, finite boxes [n*4] x1y1x2y2 and scores [n*c].
+func postprocess(boxes, scores []float32, n, c int, opts Options) []box.Detection {
 	conf := float32(opts.Conf)
 	var cands []candidate
 	for a := range n {
@@ -151,7 +175,7 @@ func DecodeYOLONAS(boxes, scores []float32, n, c int, opts Options) ([]box.Detec
 	for i, k := range keep {
 		out[i] = dets[k]
 	}
-	return out, nil
+	return out
 }
 
 func finite32(v float32) bool {
