@@ -13,7 +13,8 @@ What it does, in order:
    (Python round(), half-to-even) with cv2.INTER_LINEAR; centre pad to 640x640 with 114 (odd pixel bottom/right);
    float32 /255; NCHW. No aspect-ratio jitter: the only augmentation is a horizontal flip.
 3. Trains a small fully convolutional detector (stride-16 CenterNet-style heatmap + ltrb distances) with a fixed seed.
-4. Exports ONNX (opset 13): input `images` [1,3,640,640] float32; outputs `boxes` [1,1600,4] x1y1x2y2 in input pixels and
+4. Exports ONNX (opset 10, so that OpenCV 4.6's DNN importer — the second runtime of `detparity compare-backends` —
+   can read its Clip; ONNX Runtime gives bit-identical outputs at opset 10 and 13): input `images` [1,3,640,640] float32; outputs `boxes` [1,1600,4] x1y1x2y2 in input pixels and
    `scores` [1,1600,1] after sigmoid — the YOLO-NAS traced export layout. Also saves the PyTorch weights
    (detector.pt) and evaluates both preprocessings on the evaluation set (F1 at confidence 0.8).
 
@@ -248,6 +249,14 @@ def evaluate(model, folder, prep, conf=0.8, iou_nms=0.7):
     return dict(images=len(names), tp=tp, fp=fp, fn=fn, precision=p, recall=r, f1=f1)
 
 
+def export_onnx(model, path):
+    """The YOLO-NAS traced layout: images [1,3,640,640] -> boxes [1,N,4] x1y1x2y2 input px, scores [1,N,1]."""
+    model.eval()
+    dummy = torch.zeros(1, 3, TENSOR, TENSOR)
+    torch.onnx.export(model, dummy, path, opset_version=10, input_names=["images"],
+                      output_names=["boxes", "scores"], do_constant_folding=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="fixtures/model", help="folder for detector.onnx, detector.pt, train_metrics.json")
@@ -260,7 +269,15 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--export-only", action="store_true",
+                    help="re-export OUT/detector.onnx from OUT/detector.pt without training")
     a = ap.parse_args()
+    if a.export_only:
+        model = Detector()
+        model.load_state_dict(torch.load(os.path.join(a.out, "detector.pt")))
+        export_onnx(model, os.path.join(a.out, "detector.onnx"))
+        print(f"wrote {os.path.join(a.out, 'detector.onnx')} from detector.pt")
+        return 0
 
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
@@ -340,10 +357,8 @@ def main():
     model.eval()
     os.makedirs(a.out, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(a.out, "detector.pt"))
-    dummy = torch.zeros(1, 3, TENSOR, TENSOR)
     onnx_path = os.path.join(a.out, "detector.onnx")
-    torch.onnx.export(model, dummy, onnx_path, opset_version=13, input_names=["images"],
-                      output_names=["boxes", "scores"], do_constant_folding=True)
+    export_onnx(model, onnx_path)
     metrics = {"train_seconds": round(t_train), "data_seconds": round(t_data), "threads": a.threads,
                "args": vars(a), "torch": torch.__version__, "opencv": cv2.__version__}
     if os.path.isdir(a.eval):

@@ -22,6 +22,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -208,6 +209,10 @@ func (n *Net) forward(tensors [][]float32) ([]detect.Output, error) {
 		copy(buf[i*per:], t)
 	}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), 4*len(buf))
+	// The Mat below wraps buf's memory without copying it, and only OpenCV reads it
+	// from here on: keep buf alive until OpenCV is done, or the garbage collector
+	// may reuse it mid-forward (seen: random images differing by tens of pixels).
+	defer runtime.KeepAlive(buf)
 	blob, err := gocv.NewMatWithSizesFromBytes([]int{feed, 3, s.Height, s.Width}, gocv.MatTypeCV32F, raw)
 	if err != nil {
 		return nil, fmt.Errorf("cvdnn: model %s: input blob: %w", s.Path, err)

@@ -124,3 +124,4 @@ func TestUnsupportedGraphs(t *testing.T) {
 	_, err = Open(sig)
 	require.ErrorContains(t, err, "input is uint8")
 }
+
