@@ -124,4 +124,3 @@ func TestUnsupportedGraphs(t *testing.T) {
 	_, err = Open(sig)
 	require.ErrorContains(t, err, "input is uint8")
 }
-
