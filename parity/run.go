@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -31,7 +32,12 @@ import (
 // Config says what to run. Zero fields take the defaults of DefaultConfig.
 type Config struct {
 	Model string // ONNX model path
-	Data  string // YOLO dataset directory (images/, labels/, class names)
+	// Models, when set, are several ONNX models run through every pipeline (for
+	// example an FP32 model and its quantised copy). Model, when also set, runs first.
+	// With more than one model each run is named "MODEL/PIPELINE" (see
+	// PipelineResult.Name).
+	Models []string
+	Data   string // YOLO dataset directory (images/, labels/, class names)
 	// Pipelines are preprocessing specs as letterbox.Parse reads them: a preset
 	// ("sg-coco"), a preset with overrides ("sg-coco:decoder=go") or a free spec
 	// ("letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255").
@@ -55,9 +61,21 @@ type Config struct {
 	Threads int
 	// Bins is the number of fixed histogram bins on [0,1].
 	Bins int
+	// Reference, when set, is a COCO results json of reference predictions (e.g.
+	// scripts/dump_reference.py: the PyTorch model run in Python) with image_id the
+	// 1-based position of the image in the dataset and category_id the class index.
+	// Every run is then compared with it detection by detection (PipelineResult.Reference).
+	Reference string
+	// ReferenceFloor is the score floor the reference was dumped with: only
+	// detections scoring above it, on both sides, are compared (0: 0.05, the
+	// default of scripts/dump_reference.py). It must be >= Floor.
+	ReferenceFloor float64
 	// Progress, when set, is called after each image with the number done so far.
 	Progress func(done, total int)
 }
+
+// DefaultReferenceFloor is the default Config.ReferenceFloor.
+const DefaultReferenceFloor = 0.05
 
 // DefaultConfig returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7 (the
 // super-gradients COCO default), floor 0.01, 1 worker, 20 bins.
@@ -85,12 +103,24 @@ func (c Config) withDefaults() Config {
 	if c.Bins <= 0 {
 		c.Bins = d.Bins
 	}
+	if c.ReferenceFloor == 0 {
+		c.ReferenceFloor = DefaultReferenceFloor
+	}
 	return c
+}
+
+// modelList is Model (when set) followed by Models.
+func (c Config) modelList() []string {
+	var out []string
+	if c.Model != "" {
+		out = append(out, c.Model)
+	}
+	return append(out, c.Models...)
 }
 
 func (c Config) validate() error {
 	switch {
-	case c.Model == "":
+	case len(c.modelList()) == 0:
 		return errors.New("parity: no model given")
 	case c.Data == "":
 		return errors.New("parity: no dataset directory given")
@@ -104,6 +134,15 @@ func (c Config) validate() error {
 		return fmt.Errorf("parity: match IoU %v, expected 0 < iou <= 1", c.MatchIoU)
 	case c.NMSIoU <= 0 || c.NMSIoU > 1:
 		return fmt.Errorf("parity: NMS IoU %v, expected 0 < iou <= 1", c.NMSIoU)
+	case c.Reference != "" && (c.ReferenceFloor < c.Floor || c.ReferenceFloor >= 1):
+		return fmt.Errorf("parity: reference floor %v, expected score floor (%v) <= reference floor < 1", c.ReferenceFloor, c.Floor)
+	}
+	seenModel := map[string]bool{}
+	for _, m := range c.modelList() {
+		if seenModel[m] {
+			return fmt.Errorf("parity: model %q given twice", m)
+		}
+		seenModel[m] = true
 	}
 	seen := map[string]bool{}
 	for _, p := range c.Pipelines {
@@ -134,6 +173,43 @@ type imageOutcome struct {
 	failAt string            // "decode", "labels", "preprocess", "infer"
 }
 
+// run is one (model, pipeline) pair of a Run.
+type run struct {
+	model    int    // index into the model list
+	pipeline int    // index into Config.Pipelines
+	name     string // PipelineResult.Name
+	spec     letterbox.Spec
+	decoder  int // index of its decoder
+}
+
+// runNames names each (model, pipeline) pair: the pipeline alone with one model,
+// else MODEL/PIPELINE with MODEL the file's base name, or its path when two models
+// share a base name.
+func runNames(models, pipelines []string) [][]string {
+	labels := make([]string, len(models))
+	bases := map[string]int{}
+	for _, m := range models {
+		bases[filepath.Base(m)]++
+	}
+	for i, m := range models {
+		labels[i] = filepath.Base(m)
+		if bases[labels[i]] > 1 {
+			labels[i] = filepath.ToSlash(m)
+		}
+	}
+	out := make([][]string, len(models))
+	for i := range models {
+		for _, p := range pipelines {
+			if len(models) == 1 {
+				out[i] = append(out[i], p)
+			} else {
+				out[i] = append(out[i], labels[i]+"/"+p)
+			}
+		}
+	}
+	return out
+}
+
 // Run evaluates cfg. It returns an error only when the run as a whole cannot
 // proceed (bad config, dataset or model); per-image problems are in the result.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -141,6 +217,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	modelPaths := cfg.modelList()
 	specs := make([]letterbox.Spec, len(cfg.Pipelines))
 	var err error
 	for i, name := range cfg.Pipelines {
@@ -179,32 +256,44 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	opts.IoU = cfg.NMSIoU
 	opts.Threads = cfg.Threads
 	workers := min(cfg.Workers, max(1, len(ds.Items)), runtime.NumCPU()*4)
-	models := make([]*detect.Model, workers)
+	// sessions[w][m] is worker w's session of model m.
+	sessions := make([][]*detect.Model, workers)
 	defer func() {
-		for _, m := range models {
-			if m != nil {
-				m.Close()
+		for _, ms := range sessions {
+			for _, m := range ms {
+				if m != nil {
+					m.Close()
+				}
 			}
 		}
 	}()
-	for i := range models {
-		if models[i], err = detect.Open(cfg.Model, opts); err != nil {
-			return nil, err
+	for w := range sessions {
+		sessions[w] = make([]*detect.Model, len(modelPaths))
+		for m, path := range modelPaths {
+			if sessions[w][m], err = detect.Open(path, opts); err != nil {
+				return nil, err
+			}
 		}
 	}
-	mw, mh := models[0].InputSize()
-	for i, s := range specs {
-		// A preset follows the model's fixed input size (sg-coco keeps its 4-pixel
-		// inner margin); the spec actually used is reported in the result.
-		if specs[i], err = s.ForInput(mw, mh); err != nil {
-			return nil, fmt.Errorf("parity: pipeline %q for %s (input %dx%d): %w", cfg.Pipelines[i], cfg.Model, mw, mh, err)
+	names := runNames(modelPaths, cfg.Pipelines)
+	var runs []run
+	for m, path := range modelPaths {
+		mw, mh := sessions[0][m].InputSize()
+		if nc := sessions[0][m].NumClasses(); nc != len(ds.Names) {
+			return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", path, nc, cfg.Data, len(ds.Names), ds.Names)
 		}
-	}
-	if nc := models[0].NumClasses(); nc != len(ds.Names) {
-		return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", cfg.Model, nc, cfg.Data, len(ds.Names), ds.Names)
+		for p, s := range specs {
+			// A preset follows the model's fixed input size (sg-coco keeps its 4-pixel
+			// inner margin); the spec actually used is reported in the result.
+			sp, err := s.ForInput(mw, mh)
+			if err != nil {
+				return nil, fmt.Errorf("parity: pipeline %q for %s (input %dx%d): %w", cfg.Pipelines[p], path, mw, mh, err)
+			}
+			runs = append(runs, run{model: m, pipeline: p, name: names[m][p], spec: sp, decoder: decoderOf[p]})
+		}
 	}
 
-	plans := newPlanCache(specs, decoderOf)
+	plans := newPlanCache(runs)
 	outcomes := make([]imageOutcome, len(ds.Items))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -212,11 +301,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	done := 0
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func(m *detect.Model) {
+		go func(ms []*detect.Model) {
 			defer wg.Done()
-			tensor := make([]float32, 3*mw*mh)
+			tensors := make([][]float32, len(ms))
+			for m := range ms {
+				mw, mh := ms[m].InputSize()
+				tensors[m] = make([]float32, 3*mw*mh)
+			}
 			for i := range jobs {
-				outcomes[i] = evalImage(ds, ds.Items[i], decoders, plans, m, tensor)
+				outcomes[i] = evalImage(ds, ds.Items[i], decoders, plans, ms, tensors)
 				if cfg.Progress != nil {
 					mu.Lock()
 					done++
@@ -224,7 +317,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					mu.Unlock()
 				}
 			}
-		}(models[w])
+		}(sessions[w])
 	}
 	interrupted := false
 feed:
@@ -241,10 +334,11 @@ feed:
 	if interrupted {
 		return nil, fmt.Errorf("parity: interrupted: %w", ctx.Err())
 	}
-	return summarise(cfg, specs, ds, models[0], outcomes)
+	w0, h0 := sessions[0][0].InputSize()
+	return summarise(cfg, modelPaths, runs, ds, w0, h0, outcomes)
 }
 
-func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder, plans *planCache, m *detect.Model, tensor []float32) imageOutcome {
+func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder, plans *planCache, ms []*detect.Model, tensors [][]float32) imageOutcome {
 	imgs := make([]frame.Image, len(decoders))
 	for k, dec := range decoders {
 		img, err := dec.Decode(it.ImagePath)
@@ -263,17 +357,18 @@ func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder,
 	if out.gts, err = ds.Labels(it, w, h); err != nil {
 		return imageOutcome{err: err, failAt: "labels", w: w, h: h}
 	}
-	out.dets = make([][]box.Detection, len(plans.specs))
-	for p := range plans.specs {
-		img := imgs[plans.decoderOf[p]]
-		plan, err := plans.get(p, img.W, img.H)
+	out.dets = make([][]box.Detection, len(plans.runs))
+	for r, rn := range plans.runs {
+		img := imgs[rn.decoder]
+		plan, err := plans.get(r, img.W, img.H)
 		if err != nil {
 			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
 		}
+		tensor := tensors[rn.model]
 		if err := plan.Apply(img, tensor); err != nil {
 			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
 		}
-		dets, err := m.Infer(tensor)
+		dets, err := ms[rn.model].Infer(tensor)
 		if err != nil {
 			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "infer", w: img.W, h: img.H}
 		}
@@ -281,34 +376,33 @@ func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder,
 		for k := range dets {
 			dets[k].Box = g.UnmapBox(dets[k].Box)
 		}
-		out.dets[p] = dets
+		out.dets[r] = dets
 	}
 	return out
 }
 
-// planCache holds one letterbox.Plan per (pipeline, source size): frames of a
+// planCache holds one letterbox.Plan per (run, source size): frames of a
 // dataset come in a handful of sizes, so tables are computed a handful of times.
 type planCache struct {
-	specs     []letterbox.Spec
-	decoderOf []int // pipeline -> index of its decoder
-	mu        sync.Mutex
-	plans     map[planKey]*letterbox.Plan
+	runs  []run
+	mu    sync.Mutex
+	plans map[planKey]*letterbox.Plan
 }
 
-type planKey struct{ pipeline, w, h int }
+type planKey struct{ run, w, h int }
 
-func newPlanCache(specs []letterbox.Spec, decoderOf []int) *planCache {
-	return &planCache{specs: specs, decoderOf: decoderOf, plans: map[planKey]*letterbox.Plan{}}
+func newPlanCache(runs []run) *planCache {
+	return &planCache{runs: runs, plans: map[planKey]*letterbox.Plan{}}
 }
 
-func (c *planCache) get(p, w, h int) (*letterbox.Plan, error) {
+func (c *planCache) get(r, w, h int) (*letterbox.Plan, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := planKey{p, w, h}
+	k := planKey{r, w, h}
 	if pl, ok := c.plans[k]; ok {
 		return pl, nil
 	}
-	pl, err := c.specs[p].Plan(w, h)
+	pl, err := c.runs[r].spec.Plan(w, h)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ var (
 const (
 	fixtureModel = "../fixtures/model/detector.onnx"
 	fixtureData  = "../fixtures/eval"
+	// fixtureReference is scripts/dump_reference.py's output: the PyTorch weights
+	// run in Python with the training-time sg-coco preprocessing.
+	fixtureReference = "../fixtures/model/reference_sg_coco.json"
 )
 
 // seedRun runs the committed fixture detector over the committed evaluation set
@@ -30,6 +33,7 @@ func seedRun(t *testing.T) *Result {
 	seedOnce.Do(func() {
 		seedRes, seedErr = Run(context.Background(), Config{
 			Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"}, Conf: 0.8,
+			Reference: fixtureReference,
 		})
 	})
 	require.NoError(t, seedErr)
@@ -89,6 +93,7 @@ func TestRunIsDeterministicAcrossWorkers(t *testing.T) {
 	res := seedRun(t)
 	two, err := Run(context.Background(), Config{
 		Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"}, Conf: 0.8, Workers: 2,
+		Reference: fixtureReference,
 	})
 	require.NoError(t, err)
 	a, err := json.Marshal(res)

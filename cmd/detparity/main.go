@@ -3,7 +3,10 @@
 //
 // Usage:
 //
-//	detparity run --model M.onnx --data DIR --pipeline stretch,sg-coco [--conf 0.8] [--format table|json] [--out RUN.json]
+//	detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline stretch,sg-coco [--conf 0.8]
+//	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json]
+//	detparity diff A.json [B.json] [--a NAME] [--b NAME] [--max-f1-drop 0.05] ...
+//	detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline candidates] [--limit N]
 //
 // DIR holds images/ and YOLO labels/ (plus classes.txt, names.txt or data.yaml).
 // Exit status: 0 done, 1 the run could not be done (or an image failed with
@@ -102,7 +105,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	d := parity.DefaultConfig()
-	model := fs.String("model", "", "ONNX model `file` (YOLO-NAS layout: boxes [1,N,4], scores [1,N,C])")
+	var models stringList
+	fs.Var(&models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
 	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
 	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+
 		"), a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255))")
@@ -115,16 +119,30 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	format := fs.String("format", "table", "output format: table or json")
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
+	reference := fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
+	refFloor := fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
+	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx --data DIR --pipeline P1,P2 [flags]
+		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 [flags]
 
-Runs the model over every image of DIR once per pipeline and prints images, GT, TP, FP, FN,
-precision, recall and F1 per pipeline at --conf, and two-sample KS distances between the
-pipelines' confidence distributions. Images that fail (decode, labels) are listed and counted.
+Runs each model over every image of DIR once per pipeline and prints images, GT, TP, FP, FN,
+precision, recall and F1 per pipeline at --conf, COCO AP50 and AP, and the distances (KS, W1,
+JS, PSI) between the pipelines' confidence distributions. Images that fail (decode, labels)
+are listed and counted. With several models each row is MODEL/PIPELINE.
 
-Example (the shipped fixtures):
+--out writes the full result (with per-image matching) for 'detparity diff'. --reference
+compares each pipeline detection by detection with reference predictions (for example the
+PyTorch model in Python: scripts/dump_reference.py). --predictions-out writes COCO results
+files (image_id = 1-based position of the image in the sorted list, category_id = class index)
+for pycocotools, FiftyOne or 'detparity eval'.
+
+Examples (the shipped fixtures):
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline sg-coco,stretch \
+      --reference fixtures/model/reference_sg_coco.json --out run.json --predictions-out pred.json
+  detparity run --model fixtures/model/detector.onnx --model fixtures/model/detector_fp16.onnx \
+      --data fixtures/eval --pipeline sg-coco --conf 0.8
 
 Flags:
 `)
@@ -136,24 +154,17 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *model == "" || *data == "" {
+	if len(models) == 0 || *data == "" {
 		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
 	}
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
 	}
 	cfg := parity.Config{
-		Model: *model, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
+		Models: models, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
 		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
-		Workers: *workers, Threads: *threads,
-	}
-	if !*quiet && isTerminal(stderr) {
-		cfg.Progress = func(done, total int) {
-			fmt.Fprintf(stderr, "\r%d/%d images", done, total)
-			if done == total {
-				fmt.Fprint(stderr, "\r\033[K")
-			}
-		}
+		Workers: *workers, Threads: *threads, Reference: *reference, ReferenceFloor: *refFloor,
+		Progress: progressBar(stderr, *quiet, "images"),
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
@@ -163,6 +174,11 @@ Flags:
 	}
 	if *out != "" {
 		if err := writeAtomic(*out, res.WriteJSON); err != nil {
+			return err
+		}
+	}
+	if *predOut != "" {
+		if err := writePredictions(res, *predOut); err != nil {
 			return err
 		}
 	}
@@ -180,13 +196,20 @@ Flags:
 	return nil
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// writePredictions writes one COCO results file per pipeline (parity.PredictionsPath).
+func writePredictions(res *parity.Result, out string) error {
+	seen := map[string]string{}
+	for _, p := range res.Pipelines {
+		path := parity.PredictionsPath(out, p.Name)
+		if other, dup := seen[path]; dup {
+			return fmt.Errorf("--predictions-out: pipelines %q and %q would both write %s; rename one", other, p.Name, path)
+		}
+		seen[path] = p.Name
+		if err := writeAtomic(path, func(w io.Writer) error { return res.WriteCOCOResults(w, p.Name) }); err != nil {
+			return err
+		}
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return nil
 }
 
 // writeAtomic writes through a temporary file in the target's folder and renames

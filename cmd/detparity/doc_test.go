@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readmeCommands returns the detparity command lines of the ```sh blocks of the
+// README (continuation lines joined, comments dropped), in order.
+func readmeCommands(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var cmds [][]string
+	inSh, cont := false, ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inSh = !inSh && strings.TrimPrefix(line, "```") == "sh"
+			continue
+		case !inSh:
+			continue
+		}
+		if cont != "" {
+			line = cont + " " + line
+			cont = ""
+		}
+		if strings.HasSuffix(line, "\\") {
+			cont = strings.TrimSuffix(line, "\\")
+			continue
+		}
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = line[:i]
+		}
+		fields := strings.Fields(line)
+		if len(fields) == 0 || (fields[0] != "detparity" && fields[0] != "bin/detparity") {
+			continue // make targets and other shell lines
+		}
+		cmds = append(cmds, fields[1:])
+	}
+	require.NoError(t, sc.Err())
+	return cmds
+}
+
+// TestReadmeExamples runs every detparity command of the README's ```sh blocks
+// through realMain (benchstat's doc_test habit), in a scratch folder where
+// fixtures/ is the repository's, so commands that write files (--out) do not
+// touch the checkout and later commands can read them.
+func TestReadmeExamples(t *testing.T) {
+	readme, err := filepath.Abs("../../README.md")
+	require.NoError(t, err)
+	fixtures, err := filepath.Abs("../../fixtures")
+	require.NoError(t, err)
+	cmds := readmeCommands(t, readme)
+	require.NotEmpty(t, cmds, "the README shows at least one detparity command")
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink(fixtures, filepath.Join(dir, "fixtures")))
+	t.Chdir(dir)
+	for _, args := range cmds {
+		code, _, stderr := runCLI(t, append(args, "--quiet")...)
+		if code == 2 && strings.Contains(stderr, "flag provided but not defined: -quiet") {
+			code, _, stderr = runCLI(t, args...)
+		}
+		assert.Equal(t, 0, code, "README: detparity %s\n%s", strings.Join(args, " "), stderr)
+	}
+}
+
+func TestReadmeCommandsParsing(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "R.md")
+	require.NoError(t, os.WriteFile(p, []byte("x\n```sh\nmake demo\nbin/detparity run --a 1 \\\n  --b 2  # note\n```\n```\ndetparity not-sh\n```\n```sh\ndetparity diff x.json\n```\n"), 0o644))
+	assert.Equal(t, [][]string{{"run", "--a", "1", "--b", "2"}, {"diff", "x.json"}}, readmeCommands(t, p))
+}

@@ -1,0 +1,193 @@
+package parity
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/detparity/detparity/metrics"
+)
+
+// Thresholds gate a Comparison (`detparity diff`, paritytest): each non-zero field
+// is a limit on how much worse B may be than A; zero fields are not checked.
+type Thresholds struct {
+	// MaxF1Drop: fail when F1(A) − F1(B) at the run's conf exceeds it.
+	MaxF1Drop float64
+	// MaxAPDrop and MaxAP50Drop: fail when the COCO AP (0.50:0.95) or AP50 drops by
+	// more than this.
+	MaxAPDrop, MaxAP50Drop float64
+	// MaxPSI, MaxKS and MaxW1: fail when the PSI, the KS statistic D or the
+	// Wasserstein-1 distance between A's and B's confidence distributions (either
+	// sample: ground truths' best scores, or all detections) exceeds it.
+	MaxPSI, MaxKS, MaxW1 float64
+	// FailOnDrift: "minor" or "major" fails when either sample's drift verdict
+	// (metrics.CompareScores) is at least that level; "" does not check it.
+	FailOnDrift string
+	// Significant: a drop of F1 or AP50 beyond its limit fails only when the paired
+	// bootstrap also finds the change significant (p < 0.05).
+	Significant bool
+}
+
+// Comparison is run B against run A on the same images: a benchstat-like table of
+// metrics with paired-bootstrap intervals, the confidence distances, and the
+// reasons the thresholds failed.
+type Comparison struct {
+	// A and B label the two sides (e.g. "old.json:sg-coco").
+	A, B string
+	// PA and PB are the compared pipelines.
+	PA, PB *PipelineResult
+	// Conf is the threshold of F1; Images the number of paired images.
+	Conf   float64
+	Images int
+	// Bootstrap is the paired bootstrap of F1 and AP50 (seed 1, 1000 resamples).
+	Bootstrap metrics.BootstrapResult
+	// GTBest and Detections compare the two confidence distributions.
+	GTBest, Detections Distance
+	// Failures are the threshold checks that failed, each naming the limit; empty
+	// when B passes.
+	Failures []string
+}
+
+// BootstrapSeed seeds Compare's resampling, so a comparison prints the same
+// numbers every time.
+const BootstrapSeed = 1
+
+// Compare compares pipeline pb of run b with pipeline pa of run a. Both must have
+// evaluated the same images (same names, same ground truth classes, same order)
+// at the same match IoU; F1 is taken at a's conf.
+func Compare(labelA string, a *Result, pa *PipelineResult, labelB string, b *Result, pb *PipelineResult, th Thresholds) (*Comparison, error) {
+	if a.MatchIoU != b.MatchIoU {
+		return nil, fmt.Errorf("parity: %s matched at IoU %g and %s at %g; compare runs with the same --iou", labelA, a.MatchIoU, labelB, b.MatchIoU)
+	}
+	if len(pa.PerImage) != len(pb.PerImage) {
+		return nil, fmt.Errorf("parity: %s evaluated %d images and %s %d; a paired comparison needs the same images", labelA, len(pa.PerImage), labelB, len(pb.PerImage))
+	}
+	for i := range pa.PerImage {
+		ia, ib := pa.PerImage[i], pb.PerImage[i]
+		if ia.Image != ib.Image || !slices.Equal(ia.GTClasses, ib.GTClasses) {
+			return nil, fmt.Errorf("parity: image %d is %s (%d ground truths) in %s and %s (%d) in %s; a paired comparison needs the same images and labels",
+				i, ia.Image, len(ia.GTClasses), labelA, ib.Image, len(ib.GTClasses), labelB)
+		}
+	}
+	if len(pa.PerImage) == 0 {
+		return nil, fmt.Errorf("parity: %s has no evaluated image", labelA)
+	}
+	ra, err := pa.ImageResults(a.MatchIoU)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := pb.ImageResults(b.MatchIoU)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{A: labelA, B: labelB, PA: pa, PB: pb, Conf: a.Conf, Images: len(ra)}
+	if c.Bootstrap, err = metrics.PairedBootstrap(ra, rb, metrics.BootstrapOptions{Conf: a.Conf, Seed: BootstrapSeed}); err != nil {
+		return nil, fmt.Errorf("parity: %s vs %s: %w", labelA, labelB, err)
+	}
+	if c.GTBest, err = distanceOf(labelA, labelB, "gt_best", pa.GTBestScores(), pb.GTBestScores()); err != nil {
+		return nil, err
+	}
+	if c.Detections, err = distanceOf(labelA, labelB, "detections", pa.DetectionScores(), pb.DetectionScores()); err != nil {
+		return nil, err
+	}
+	c.Failures = c.check(th)
+	return c, nil
+}
+
+func (c *Comparison) check(th Thresholds) []string {
+	var out []string
+	drop := func(name, flag string, limit, a, b float64, boot *metrics.BootstrapDelta) {
+		if limit <= 0 || a-b <= limit {
+			return
+		}
+		if th.Significant && boot != nil && !boot.Significant() {
+			return
+		}
+		out = append(out, fmt.Sprintf("%s dropped by %.4f (%.4f -> %.4f), more than %s %g", name, a-b, a, b, flag, limit))
+	}
+	drop("F1", "--max-f1-drop", th.MaxF1Drop, c.PA.F1, c.PB.F1, &c.Bootstrap.F1)
+	drop("AP", "--max-ap-drop", th.MaxAPDrop, c.PA.AP, c.PB.AP, nil)
+	drop("AP50", "--max-ap50-drop", th.MaxAP50Drop, c.PA.AP50, c.PB.AP50, &c.Bootstrap.AP50)
+	for _, d := range []Distance{c.GTBest, c.Detections} {
+		if d.NA == 0 || d.NB == 0 {
+			continue
+		}
+		over := func(name, flag string, v, limit float64) {
+			if limit > 0 && v > limit {
+				out = append(out, fmt.Sprintf("%s of the %s scores is %.4g, more than %s %g", name, d.Sample, v, flag, limit))
+			}
+		}
+		over("PSI", "--max-psi", d.PSI, th.MaxPSI)
+		over("KS D", "--max-ks", d.KS, th.MaxKS)
+		over("W1", "--max-w1", d.W1, th.MaxW1)
+		level := strings.SplitN(d.Drift, " ", 2)[0]
+		if (th.FailOnDrift == "minor" && level != "none") || (th.FailOnDrift == "major" && level == "major") {
+			out = append(out, fmt.Sprintf("the %s scores drift: %s (--fail-on-drift %s)", d.Sample, d.Drift, th.FailOnDrift))
+		}
+	}
+	return out
+}
+
+// Passed reports whether no threshold failed.
+func (c *Comparison) Passed() bool { return len(c.Failures) == 0 }
+
+// WriteTable writes the comparison like benchstat: one row per metric with A, B,
+// the change (the bootstrap's "~" when it is not significant), its 95% interval
+// and p-value; then the distribution distances and the verdict.
+func (c *Comparison) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "A: %s (%s)\nB: %s (%s)\n%d paired images; F1 at conf > %g; paired bootstrap, %d resamples, seed %d\n\n",
+		c.A, c.PA.Spec, c.B, c.PB.Spec, c.Images, c.Conf, c.Bootstrap.Resamples, BootstrapSeed)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-16s\t", "metric")
+	fmt.Fprintln(tw, "A\tB\tdelta\t95% CI\tp\t")
+	boot := func(name string, d metrics.BootstrapDelta) {
+		fmt.Fprintf(tw, "%-16s\t%.4f\t%.4f\t%s\t[%+.4f, %+.4f]\t%s\t\n", name, d.A, d.B, d.Symbol(), d.Lo, d.Hi, pString(d.P, c.Bootstrap.Resamples))
+	}
+	plain := func(name string, a, b float64) {
+		fmt.Fprintf(tw, "%-16s\t%.4f\t%.4f\t%+.4f\t\t\t\n", name, a, b, b-a)
+	}
+	boot("F1", c.Bootstrap.F1)
+	plain("precision", c.PA.Precision, c.PB.Precision)
+	plain("recall", c.PA.Recall, c.PB.Recall)
+	boot("AP50 (bootstrap)", c.Bootstrap.AP50)
+	plain("AP50 (COCO)", c.PA.AP50, c.PB.AP50)
+	plain("AP (COCO)", c.PA.AP, c.PB.AP)
+	fmt.Fprintf(tw, "%-16s\t", "TP / FP / FN")
+	fmt.Fprintf(tw, "%d / %d / %d\t%d / %d / %d\t\t\t\t\n", c.PA.TP, c.PA.FP, c.PA.FN, c.PB.TP, c.PB.FP, c.PB.FN)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nconfidence distributions (B against A):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  sample\tn A\tn B\tKS D\tKS p\tW1\tJS (bits)\tPSI\tdrift")
+	for _, d := range []Distance{c.GTBest, c.Detections} {
+		if d.NA == 0 || d.NB == 0 {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t\t\t\t\t\t(empty sample)\n", d.Sample, d.NA, d.NB)
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.4f\t%.3g\t%.4f\t%.4f\t%.4f\t%s\n", d.Sample, d.NA, d.NB, d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if c.Passed() {
+		fmt.Fprintln(w, "\nPASS")
+	} else {
+		fmt.Fprintln(w, "\nFAIL")
+		for _, f := range c.Failures {
+			fmt.Fprintln(w, "  "+f)
+		}
+	}
+	return nil
+}
+
+// pString prints a bootstrap p-value; the smallest it can be is 2/(B+1).
+func pString(p float64, resamples int) string {
+	if p <= 2/float64(resamples+1)+1e-12 {
+		return fmt.Sprintf("p<%.3f", math.Max(2/float64(resamples+1), 0.001))
+	}
+	return fmt.Sprintf("p=%.3f", p)
+}

@@ -1,0 +1,69 @@
+package parity
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// WriteCOCOResults writes the detections of the named pipeline, in source pixels,
+// as a COCO results array [{"image_id", "category_id", "bbox": [x, y, w, h],
+// "score"}, ...] that pycocotools' loadRes, FiftyOne or `detparity eval` read:
+// image_id is the image's 1-based position in the dataset's sorted image list
+// (ImageRecord.ID; the convention of `detparity eval` for YOLO directories),
+// category_id the class index. Every detection above the run's score floor is
+// written, images in dataset order, each image's detections in NMS order
+// (descending score). Numbers are the shortest decimal that reads back exactly.
+// It needs the in-memory records (a result from Run, not ReadJSON).
+func (r *Result) WriteCOCOResults(w io.Writer, pipeline string) error {
+	k := -1
+	for i := range r.Pipelines {
+		if r.Pipelines[i].Name == pipeline {
+			k = i
+		}
+	}
+	if k < 0 {
+		return fmt.Errorf("parity: no pipeline %q in the result", pipeline)
+	}
+	if r.records == nil && r.Evaluated > 0 {
+		return fmt.Errorf("parity: pipeline %q: no detections kept (a result read from JSON has none; run it again)", pipeline)
+	}
+	bw := bufio.NewWriter(w)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	bw.WriteString("[")
+	first := true
+	for _, rec := range r.records {
+		for _, d := range rec.Dets[k] {
+			if !first {
+				bw.WriteString(",")
+			}
+			first = false
+			fmt.Fprintf(bw, "\n{\"image_id\":%d,\"category_id\":%d,\"bbox\":[%s,%s,%s,%s],\"score\":%s}",
+				rec.ID, d.Class, f(d.X1), f(d.Y1), f(d.W()), f(d.H()), f(d.Score))
+		}
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
+}
+
+// PredictionsPath is the file `detparity run --predictions-out OUT` writes the
+// named pipeline's detections to: OUT with ".NAME" inserted before its extension
+// (P.json → P.sg-coco.json), NAME with every character other than letters,
+// digits, '.', '-' and '_' replaced by '_' (b.onnx/sg-coco → b.onnx_sg-coco).
+func PredictionsPath(out, pipeline string) string {
+	ext := filepath.Ext(out)
+	if ext == "" {
+		ext = ".json"
+	}
+	clean := strings.Map(func(c rune) rune {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_':
+			return c
+		}
+		return '_'
+	}, pipeline)
+	return strings.TrimSuffix(out, filepath.Ext(out)) + "." + clean + ext
+}

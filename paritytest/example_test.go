@@ -1,0 +1,29 @@
+package paritytest_test
+
+import (
+	"fmt"
+
+	"github.com/detparity/detparity/parity"
+	"github.com/detparity/detparity/paritytest"
+)
+
+// printTB stands in for the *testing.T a real test has, printing what would fail it.
+type printTB struct{ failed bool }
+
+func (p *printTB) Helper()                           {}
+func (p *printTB) Errorf(format string, args ...any) { fmt.Printf("FAIL: "+format+"\n", args...) }
+func (p *printTB) FailNow()                          { p.failed = true }
+func (p *printTB) Logf(format string, args ...any)   {}
+
+// The fixture detector, fed the preprocessing it was trained with, passes an F1
+// gate and the committed baseline. In a test, pass the test's *testing.T.
+func Example() {
+	t := &printTB{} // in a test: func TestDetector(t *testing.T) { ... }
+	res := paritytest.Run(t, paritytest.Config{
+		Model: "../fixtures/model/detector.onnx", Data: "../fixtures/eval", Pipeline: "sg-coco", Conf: 0.8,
+	})
+	res.RequireF1AtLeast(0.85)
+	res.RequireNoDrift("testdata/sg-coco.json", parity.Thresholds{MaxF1Drop: 0.01, MaxPSI: 0.1})
+	fmt.Printf("F1 %.3f, failed %v\n", res.F1(), t.failed)
+	// Output: F1 0.922, failed false
+}
