@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/detparity/detparity/letterbox"
+	"github.com/detparity/detparity/parity"
+	"github.com/detparity/detparity/report"
+)
+
+func init() {
+	register("report", "run the pipelines and write a self-contained HTML report, Markdown, JSON and JUnit XML", cmdReport)
+}
+
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := parity.DefaultConfig()
+	ro := report.DefaultOptions()
+	var models stringList
+	fs.Var(&models, "model", "ONNX model `file`; repeat to compare several models through the same pipelines (e.g. FP32 and FP16)")
+	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
+	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+
+		"), a preset with overrides or a free spec; the first is the one the others are compared with")
+	conf := fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
+	iou := fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
+	nmsIoU := fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
+	floor := fs.Float64("floor", d.Floor, "lowest score kept for the confidence distributions and curves (<= conf)")
+	workers := fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
+	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
+	out := fs.String("out", "", "output `dir` for index.html, report.md, report.json and junit.xml (created if missing)")
+	gallery := fs.Int("gallery", ro.Gallery, "number of images drawn where the pipelines disagree most (0: none)")
+	minF1 := fs.Float64("min-f1", 0, "check that every pipeline reaches this F1; exit 1 when one does not (0: no check)")
+	f1Tol := fs.Float64("f1-tolerance", ro.F1Tolerance, "largest |ΔF1| between two pipelines still called agreement")
+	failOnDrift := fs.Bool("fail-on-drift", false, "exit 1 when the pipelines disagree (the report is written first)")
+	title := fs.String("title", ro.Title, "page `title`")
+	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
+	reference := fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
+	refFloor := fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: detparity report --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 --out DIR [--reference REF.json] [flags]
+
+Runs each model over every image of DIR once per pipeline (as 'detparity run') and writes to --out:
+  index.html   one self-contained page (no network needed): the verdict, P/R/F1, AP and AP50 per
+               pipeline, confidence histograms with KS/W1/JS/PSI, PR and F1 curves, the agreement
+               with --reference predictions, a per-class table and a gallery of the images where
+               the pipelines disagree most, boxes drawn in source pixels
+  report.md    the same tables in Markdown
+  report.json  the run, exactly as 'detparity run --out' writes it (byte-identical for the same inputs)
+  junit.xml    one test case per pipeline (F1 >= --min-f1 when given), per comparison with the
+               first pipeline (no drift) and for the dataset (every image evaluated)
+Each file is written atomically; when the run fails, the previous report is left as it was.
+Exit status: 0 written, 1 the run failed or a check requested by --min-f1/--fail-on-drift failed,
+2 bad usage.
+
+Everything is compared with the first pipeline (of the first model); with several models each
+row is MODEL/PIPELINE.
+
+Examples (the shipped fixtures):
+  detparity report --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8 --out out/report
+  detparity report --model fixtures/model/detector.onnx --data fixtures/eval --pipeline sg-coco,stretch \
+      --reference fixtures/model/reference_sg_coco.json --out out/report
+  detparity report --model fixtures/model/detector.onnx --model fixtures/model/detector_fp16.onnx \
+      --data fixtures/eval --pipeline sg-coco --conf 0.8 --out out/fp16
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if len(models) == 0 || *data == "" || *out == "" {
+		return fmt.Errorf("%w: report needs --model, --data and --out (see detparity report -h)", errUsage)
+	}
+	if *gallery < 0 {
+		return fmt.Errorf("%w: --gallery %d, expected >= 0", errUsage, *gallery)
+	}
+	if *minF1 < 0 || *minF1 > 1 {
+		return fmt.Errorf("%w: --min-f1 %g, expected 0 <= F1 <= 1", errUsage, *minF1)
+	}
+	if *f1Tol < 0 || *f1Tol > 1 {
+		return fmt.Errorf("%w: --f1-tolerance %g, expected 0 <= tolerance <= 1", errUsage, *f1Tol)
+	}
+	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
+		return fmt.Errorf("%w: --out %s is a file, expected a folder", errUsage, *out)
+	}
+	cfg := parity.Config{
+		Models: models, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
+		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
+		Workers: *workers, Threads: *threads, Reference: *reference, ReferenceFloor: *refFloor,
+		Progress: progressBar(stderr, *quiet, "images"),
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	res, err := parity.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	opt := report.Options{Title: *title, MinF1: *minF1, F1Tolerance: *f1Tol, Gallery: *gallery,
+		Command: "detparity report " + strings.Join(args, " ")}
+	rep, err := report.Build(res, opt)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteDir(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", rep.Verdict.Headline)
+	for _, dt := range rep.Verdict.Details {
+		fmt.Fprintf(stdout, "  %s\n", dt)
+	}
+	fmt.Fprintf(stdout, "wrote %s (also report.md, report.json, junit.xml)\n", filepath.Join(*out, report.FileHTML))
+	var failed []string
+	for _, c := range rep.Failed() {
+		if (c.Class == "pipeline" && *minF1 > 0) || (c.Class == "drift" && *failOnDrift) {
+			failed = append(failed, c.Name+": "+c.Message)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d check(s) failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+	}
+	return nil
+}
