@@ -175,11 +175,12 @@ type imageOutcome struct {
 
 // run is one (model, pipeline) pair of a Run.
 type run struct {
-	model    int    // index into the model list
-	pipeline int    // index into Config.Pipelines
-	name     string // PipelineResult.Name
-	spec     letterbox.Spec
-	decoder  int // index of its decoder
+	model    int            // index into the model list
+	pipeline int            // index into Config.Pipelines
+	name     string         // PipelineResult.Name
+	spec     letterbox.Spec // as adapted to the model's input size; reported
+	tensor   letterbox.Spec // what makes the float32 tensor (see tensorSpec)
+	decoder  int            // index of its decoder
 }
 
 // runNames names each (model, pipeline) pair: the pipeline alone with one model,
@@ -224,9 +225,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if specs[i], err = letterbox.Parse(name); err != nil {
 			return nil, fmt.Errorf("parity: pipeline %q: %w", name, err)
 		}
-		if specs[i].DType != letterbox.Float32 {
-			return nil, fmt.Errorf("parity: pipeline %q makes %s tensors; this run feeds float32 models only", name, specs[i].DType)
-		}
 	}
 	// Each image is decoded once per distinct decoder the pipelines name.
 	var decoders []dataset.Decoder
@@ -255,6 +253,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	opts.Conf = cfg.Floor
 	opts.IoU = cfg.NMSIoU
 	opts.Threads = cfg.Threads
+	// Layouts whose outputs do not tell the class count (NMS inside, end-to-end)
+	// check each detection's class id against the label set instead.
+	opts.NumClasses = len(ds.Names)
 	workers := min(cfg.Workers, max(1, len(ds.Items)), runtime.NumCPU()*4)
 	// sessions[w][m] is worker w's session of model m.
 	sessions := make([][]*detect.Model, workers)
@@ -271,7 +272,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sessions[w] = make([]*detect.Model, len(modelPaths))
 		for m, path := range modelPaths {
 			if sessions[w][m], err = detect.Open(path, opts); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("parity: model for %s (%d classes in %s): %w", cfg.Data, len(ds.Names), ds.NamesFile, err)
 			}
 		}
 	}
@@ -279,8 +280,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var runs []run
 	for m, path := range modelPaths {
 		mw, mh := sessions[0][m].InputSize()
-		if nc := sessions[0][m].NumClasses(); nc != len(ds.Names) {
-			return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", path, nc, cfg.Data, len(ds.Names), ds.Names)
+		if err := sessions[0][m].CheckClasses(ds.Names); err != nil {
+			return nil, fmt.Errorf("parity: %s: %w", cfg.Data, err)
 		}
 		for p, s := range specs {
 			// A preset follows the model's fixed input size (sg-coco keeps its 4-pixel
@@ -289,7 +290,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("parity: pipeline %q for %s (input %dx%d): %w", cfg.Pipelines[p], path, mw, mh, err)
 			}
-			runs = append(runs, run{model: m, pipeline: p, name: names[m][p], spec: sp, decoder: decoderOf[p]})
+			tensor, err := tensorSpec(sp, sessions[0][m].InputType())
+			if err != nil {
+				return nil, fmt.Errorf("parity: pipeline %q for %s: %w", cfg.Pipelines[p], path, err)
+			}
+			runs = append(runs, run{model: m, pipeline: p, name: names[m][p], spec: sp, tensor: tensor, decoder: decoderOf[p]})
 		}
 	}
 
@@ -402,7 +407,7 @@ func (c *planCache) get(r, w, h int) (*letterbox.Plan, error) {
 	if pl, ok := c.plans[k]; ok {
 		return pl, nil
 	}
-	pl, err := c.runs[r].spec.Plan(w, h)
+	pl, err := c.runs[r].tensor.Plan(w, h)
 	if err != nil {
 		return nil, err
 	}
@@ -430,4 +435,27 @@ func SplitPipelines(s string) []string {
 		}
 	}
 	return out
+}
+
+// tensorSpec checks a pipeline against the model's input element type and
+// returns the spec that makes its float32 tensor. A
+// uint8-input model (preprocessing embedded in the graph: cast, optional channel
+// swap and /255 inside) takes the resized, padded bytes unchanged: the pipeline
+// must say dtype=uint8. Its bytes travel to detect as exact float32 integers
+// (detect casts them back and refuses anything else), so the tensor is made by
+// the same spec with scale 1 and no mean/std. A float32 model refuses a uint8
+// pipeline.
+func tensorSpec(s letterbox.Spec, inputType string) (letterbox.Spec, error) {
+	switch {
+	case inputType == "uint8" && s.DType == letterbox.Uint8:
+		s.DType, s.Scale, s.Mean, s.Std = letterbox.Float32, 1, [3]float64{}, [3]float64{}
+		return s, nil
+	case inputType == "uint8":
+		u := s
+		u.DType = letterbox.Uint8
+		return s, fmt.Errorf("the model takes uint8 input (its graph does the cast and scaling): add dtype=uint8 to the pipeline, e.g. %q", u.String())
+	case s.DType == letterbox.Uint8:
+		return s, fmt.Errorf("the pipeline makes uint8 tensors but the model takes %s input", inputType)
+	}
+	return s, nil
 }
