@@ -5,7 +5,10 @@ MODEL := fixtures/model/detector.onnx
 EVAL := fixtures/eval
 GOTESTFLAGS ?= -count=1
 
-.PHONY: setup build demo test vet fixtures train bench clean
+REFERENCE := fixtures/model/reference_sg_coco.json
+FUZZTIME ?= 10s
+
+.PHONY: setup build demo test fuzz fixtures train bench clean
 
 setup: .deps/setup.stamp
 
@@ -17,12 +20,21 @@ setup: .deps/setup.stamp
 build: setup
 	$(GO) build -o $(BIN) ./cmd/detparity
 
+# The main job on the shipped fixtures: the seed's table, then the full report (open out/report/index.html).
 demo: build
 	./$(BIN) run --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8
+	./$(BIN) report --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8 --reference $(REFERENCE) --out out/report --quiet
+	@echo "report: out/report/index.html (also report.md, report.json, junit.xml)"
 
 test: setup
 	$(GO) vet ./...
+	FUZZTIME=$(CI_FUZZTIME) bash scripts/fuzz.sh
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m); `make test` runs each briefly.
+CI_FUZZTIME ?= 3s
+fuzz: setup
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 # Regenerate the committed evaluation set (deterministic: same bytes every time).
 fixtures:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/detect"
 )
 
 // readmeCommands returns the detparity command lines of the ```sh blocks of the
@@ -62,6 +64,10 @@ func TestReadmeExamples(t *testing.T) {
 	require.NoError(t, err)
 	cmds := readmeCommands(t, readme)
 	require.NotEmpty(t, cmds, "the README shows at least one detparity command")
+	// Found from the checkout before leaving it: the scratch folder has no .deps/.
+	lib, err := detect.LibraryPath()
+	require.NoError(t, err)
+	t.Setenv(detect.EnvLibrary, lib)
 	dir := t.TempDir()
 	require.NoError(t, os.Symlink(fixtures, filepath.Join(dir, "fixtures")))
 	t.Chdir(dir)

@@ -40,6 +40,11 @@ func TestUsageErrors(t *testing.T) {
 	code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "squash")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `unknown preset "squash"`)
+	for _, cmd := range []string{"run", "report", "diff", "diagnose", "eval", "inspect", "compare-backends", "preprocess"} {
+		code, _, stderr = runCLI(t, cmd, "--no-such-flag")
+		assert.Equal(t, 2, code, "%s with an unknown flag is bad usage", cmd)
+		assert.Contains(t, stderr, "flag provided but not defined: -no-such-flag", cmd)
+	}
 	code, stdout, _ := runCLI(t, "help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, stdout, "run ")
