@@ -15,6 +15,10 @@
 // (Item.LabelPath is "") and Dataset.Labels reports it as an error; an empty .txt marks
 // an image with no objects. Label files with no image are listed in Dataset.Orphans.
 //
+// Pascal VOC annotation files (Annotations/*.xml) are read by ParseVOC / ReadVOC into
+// the same box.Object values, with VOC's 1-based corners shifted as Ultralytics'
+// VOC.yaml conversion does.
+//
 // # Decoders
 //
 // GoDecoder is pure Go (image/jpeg, image/png, golang.org/x/image/bmp) and returns RGB.

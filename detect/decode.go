@@ -209,6 +209,9 @@ func yoloxGrid(w, h int) []yoloxCell {
 	return cells
 }
 
+// maxClassID bounds the class ids read from NMS-baked and end-to-end outputs when Options.NumClasses is unset.
+const maxClassID = 1 << 31
+
 // bakedRow is one final detection row read from an NMS-baked or end-to-end output.
 type bakedRow struct {
 	b     [4]float64
@@ -228,8 +231,11 @@ func (s *Signature) toDetection(r bakedRow, where string, opts Options) (box.Det
 		return box.Detection{}, fmt.Errorf("detect: model %s (%s): %s: score is %v, want a finite number",
 			s.Path, s.Layout, where, r.score)
 	}
-	if r.class != math.Trunc(r.class) || r.class < 0 || (opts.NumClasses > 0 && r.class >= float64(opts.NumClasses)) {
-		want := "an integer >= 0"
+	// Without NumClasses the id is still bounded: a float such as 2.6e20 is an integer but no class id, and int()
+	// of it would wrap to a negative number (found by FuzzDecode).
+	if r.class != math.Trunc(r.class) || r.class < 0 || r.class >= maxClassID ||
+		(opts.NumClasses > 0 && r.class >= float64(opts.NumClasses)) {
+		want := "an integer >= 0 and below 2^31"
 		if opts.NumClasses > 0 {
 			want = fmt.Sprintf("an integer in [0, %d) (the label set has %d classes)", opts.NumClasses, opts.NumClasses)
 		}

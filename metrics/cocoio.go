@@ -195,6 +195,10 @@ func jsonError(path string, data []byte, want string, err error) error {
 	switch {
 	case errors.As(err, &se):
 		return fmt.Errorf("metrics: %s:%d: malformed JSON (%w), want %s", path, lineAt(data, se.Offset), err, want)
+	case errors.As(err, &te) && te.Field == "":
+		// The whole document has the wrong type (e.g. a results array given as the ground truth): say what was
+		// wanted in COCO terms, not as the Go type.
+		return fmt.Errorf("metrics: %s:%d: the file is a JSON %s, want %s (%w)", path, lineAt(data, te.Offset), te.Value, want, err)
 	case errors.As(err, &te):
 		return fmt.Errorf("metrics: %s:%d: field %q is a JSON %s, want %s (%w)", path, lineAt(data, te.Offset), te.Field, te.Value, te.Type, err)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
