@@ -254,8 +254,14 @@ func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODete
 		return nil, fmt.Errorf("metrics: %s:%d: JSON starts with %v, want %s", path, lineAt(data, dec.InputOffset()), tok, want)
 	}
 	dts := []COCODetection{}
+	// Lines are counted incrementally from the previous entry: counting from the
+	// start of the file for every entry made loading quadratic (31 s for 100 000
+	// results).
+	line, lineOff := 1, int64(0)
 	for i := 0; dec.More(); i++ {
-		line := lineAt(data, dec.InputOffset())
+		off := min(max(dec.InputOffset(), lineOff), int64(len(data)))
+		line += bytes.Count(data[lineOff:off], []byte{'\n'})
+		lineOff = off
 		var r rawCOCOResult
 		if err := dec.Decode(&r); err != nil {
 			return nil, jsonError(path, data, want, err)
