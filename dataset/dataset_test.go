@@ -101,7 +101,7 @@ func TestOpenErrors(t *testing.T) {
 		writeTree(t, dir, map[string]string{"labels/a.txt": "", "classes.txt": "a"})
 		_, err := dataset.Open(dir)
 		assert.EqualError(t, err, "dataset: "+dir+": no images/ folder (expected "+filepath.Join(dir, "images")+
-			" holding .jpg .jpeg .png .bmp files)")
+			" holding .jpg .jpeg .png .bmp files, or JPEGImages/ and Annotations/ for Pascal VOC)")
 	})
 	t.Run("no images found", func(t *testing.T) {
 		dir := t.TempDir()
