@@ -137,30 +137,15 @@ type diagnoser struct {
 // the user's candidates, stretch and seed-center) run on every image.
 func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 	start := time.Now()
-	d := DefaultConfig()
-	if cfg.Conf == 0 {
-		cfg.Conf = d.Conf
-	}
-	if cfg.MatchIoU == 0 {
-		cfg.MatchIoU = d.MatchIoU
-	}
-	if cfg.NMSIoU == 0 {
-		cfg.NMSIoU = d.NMSIoU
-	}
-	if cfg.Floor == 0 {
-		cfg.Floor = d.Floor
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1
-	}
+	// The fields shared with Config take Config's defaults.
+	d := Config{Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
+		Workers: cfg.Workers, ReferenceFloor: cfg.ReferenceFloor}.withDefaults()
+	cfg.Conf, cfg.MatchIoU, cfg.NMSIoU, cfg.Floor, cfg.Workers, cfg.ReferenceFloor = d.Conf, d.MatchIoU, d.NMSIoU, d.Floor, d.Workers, d.ReferenceFloor
 	if cfg.Screen <= 0 {
 		cfg.Screen = 32
 	}
 	if cfg.Finalists <= 0 {
 		cfg.Finalists = 6
-	}
-	if cfg.ReferenceFloor == 0 {
-		cfg.ReferenceFloor = DefaultReferenceFloor
 	}
 	if cfg.Model == "" || cfg.Data == "" {
 		return nil, errors.New("parity: diagnose needs a model and a dataset")
