@@ -28,14 +28,15 @@ func (r *Result) WriteCOCOResults(w io.Writer, pipeline string) error {
 	if k < 0 {
 		return fmt.Errorf("parity: no pipeline %q in the result", pipeline)
 	}
-	if r.records == nil && r.Evaluated > 0 {
+	recs := r.Records()
+	if recs == nil && r.Evaluated > 0 {
 		return fmt.Errorf("parity: pipeline %q: no detections kept (a result read from JSON has none; run it again)", pipeline)
 	}
 	bw := bufio.NewWriter(w)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	bw.WriteString("[")
 	first := true
-	for _, rec := range r.records {
+	for _, rec := range recs {
 		for _, d := range rec.Dets[k] {
 			if !first {
 				bw.WriteString(",")

@@ -1,16 +1,19 @@
 package parity
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/detparity/detparity/box"
-	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
@@ -33,23 +36,83 @@ type Result struct {
 	// ReferenceFloor the floor of that comparison; empty / 0 without one.
 	Reference      string  `json:"reference,omitempty"`
 	ReferenceFloor float64 `json:"reference_floor,omitempty"`
-	// Images is the number of images found; Evaluated + len(Failed) == Images.
-	Images    int           `json:"images"`
-	Evaluated int           `json:"evaluated"`
-	Failed    []FailedImage `json:"failed"`
-	Orphans   []string      `json:"orphan_labels"` // label files with no image
+	// Images is the number of images found (in the shard, for a sharded run);
+	// Evaluated + len(Failed) == Images.
+	Images int `json:"images"`
+	// Shard is "i/n" for a run of shard i of n (Config.Shard), and DatasetImages
+	// the number of images of the whole dataset then; both empty otherwise (and
+	// after Merge).
+	Shard         string        `json:"shard,omitempty"`
+	DatasetImages int           `json:"dataset_images,omitempty"`
+	Evaluated     int           `json:"evaluated"`
+	Failed        []FailedImage `json:"failed"`
+	Orphans       []string      `json:"orphan_labels"` // label files with no image
 	// Pipelines are the runs, one per (model, pipeline) pair: every pipeline of the
 	// first model, then of the second, and so on.
 	Pipelines []PipelineResult `json:"pipelines"`
 	// Distances compare the pipelines' confidence distributions pairwise.
 	Distances []Distance `json:"distances"`
 
-	records []ImageRecord
+	records  []ImageRecord
+	fromRun  bool   // made by Run or RunSource: Records rebuilds the records
+	imageDir string // where image names are found ("" for a Source)
+	timing   Timing
 }
 
-// ImageRecord is one evaluated image as every pipeline saw it. Records are kept in
-// memory for reports (galleries, detection-level comparisons); they are not part
-// of the JSON form (which keeps each image's matching in PipelineResult.PerImage).
+// Timing is where a run's wall time went. It is not part of the JSON form (it
+// varies from run to run).
+type Timing struct {
+	Images  int           // images run
+	Workers int           // workers that ran them
+	Wall    time.Duration // from the first image fed to the last one summarised (sessions already open)
+	// The rest are summed over the workers.
+	Load       time.Duration // decoding images and reading labels (or the Source's Image)
+	Preprocess time.Duration // letterbox Plan.Apply
+	Run        time.Duration // inside ONNX Runtime's Run (detect.Model.Run: input copy, Run, output copy)
+	Post       time.Duration // decoding the outputs, NMS, mapping boxes back to source pixels
+	Collect    time.Duration // matching, accumulation and COCO evaluation (under the collector's lock)
+}
+
+// Overhead is the share of the workers' time spent outside ONNX Runtime's Run
+// (decoding, preprocessing, output decoding, NMS, matching, accumulation and
+// waiting): 1 − Run / (Wall × Workers); 0 for an empty timing.
+func (t Timing) Overhead() float64 {
+	if t.Wall <= 0 || t.Workers <= 0 {
+		return 0
+	}
+	return 1 - t.Run.Seconds()/(t.Wall.Seconds()*float64(t.Workers))
+}
+
+// HarnessOverhead is Overhead without the time spent getting the pixels (Load:
+// image decoding, or generating scenes for a Source), which any runner of the
+// model pays too: 1 − Run / (Wall × Workers − Load).
+func (t Timing) HarnessOverhead() float64 {
+	busy := t.Wall.Seconds()*float64(t.Workers) - t.Load.Seconds()
+	if busy <= 0 {
+		return 0
+	}
+	return 1 - t.Run.Seconds()/busy
+}
+
+// String is a one-line breakdown, e.g. "160 images, 1 worker(s), 7.1s: load 18%, preprocess 4%, ORT run 70%, post 5%, collect 1%".
+func (t Timing) String() string {
+	all := t.Wall.Seconds() * float64(max(1, t.Workers))
+	pc := func(d time.Duration) float64 {
+		if all <= 0 {
+			return 0
+		}
+		return 100 * d.Seconds() / all
+	}
+	return fmt.Sprintf("%d images, %d worker(s), %.1fs: load %.1f%%, preprocess %.1f%%, ORT run %.1f%%, post %.1f%%, collect %.1f%%",
+		t.Images, t.Workers, t.Wall.Seconds(), pc(t.Load), pc(t.Preprocess), pc(t.Run), pc(t.Post), pc(t.Collect))
+}
+
+// Timing returns where the run's time went (zero for a result read from JSON).
+func (r *Result) Timing() Timing { return r.timing }
+
+// ImageRecord is one evaluated image as every pipeline saw it, rebuilt on demand
+// (Result.Records) from the compact per-image records of PipelineResult.PerImage:
+// boxes and scores have float32 precision.
 type ImageRecord struct {
 	Name string // path relative to the dataset's images/
 	Path string // file path
@@ -64,12 +127,41 @@ type ImageRecord struct {
 }
 
 // Records returns the evaluated images in dataset order (nil for a result read
-// back with ReadJSON).
-func (r *Result) Records() []ImageRecord { return r.records }
+// back with ReadJSON or made by Merge). The first call builds them from the
+// per-image records; later calls return the same slice.
+func (r *Result) Records() []ImageRecord {
+	if r.records != nil || !r.fromRun || len(r.Pipelines) == 0 {
+		return r.records
+	}
+	p0 := r.Pipelines[0].PerImage
+	recs := make([]ImageRecord, len(p0))
+	for k, im := range p0 {
+		rec := ImageRecord{Name: im.Image, Path: im.Image, ID: im.ID, W: im.W, H: im.H,
+			GT: make([]box.Object, len(im.GTBoxes)), Dets: make([][]box.Detection, len(r.Pipelines))}
+		if r.imageDir != "" {
+			rec.Path = filepath.Join(r.imageDir, filepath.FromSlash(im.Image))
+		}
+		for g, b := range im.GTBoxes {
+			rec.GT[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
+		}
+		for p := range r.Pipelines {
+			pi := r.Pipelines[p].PerImage[k]
+			dets := make([]box.Detection, len(pi.DetBoxes))
+			for d, b := range pi.DetBoxes {
+				dets[d] = box.Detection{Box: box64(b), Score: float64(pi.DetScores[d]), Class: int(pi.DetClasses[d])}
+			}
+			rec.Dets[p] = dets
+		}
+		recs[k] = rec
+	}
+	r.records = recs
+	return recs
+}
 
 // FailedImage is an image that could not be evaluated, with the stage and the error.
 type FailedImage struct {
 	Image string `json:"image"`
+	ID    int64  `json:"id"`    // 1-based position in the dataset's sorted image list
 	Stage string `json:"stage"` // decode, labels, preprocess, infer
 	Error string `json:"error"`
 }
@@ -140,20 +232,31 @@ type ClassResult struct {
 // the counts at any conf >= the floor follow from them exactly.
 type ImageCounts struct {
 	Image string `json:"image"`
-	GT    int    `json:"gt"`
-	TP    int    `json:"tp"` // at the run's conf
-	FP    int    `json:"fp"`
-	FN    int    `json:"fn"`
+	// ID is the image's 1-based position in the dataset (ImageRecord.ID), W and H
+	// its decoded size.
+	ID int64 `json:"id"`
+	W  int   `json:"w"`
+	H  int   `json:"h"`
+	GT int   `json:"gt"`
+	TP int   `json:"tp"` // at the run's conf
+	FP int   `json:"fp"`
+	FN int   `json:"fn"`
 	// GTClasses and GTBest are each ground truth's class and best same-class score
 	// (metrics.ImageResult.GTBestScores).
 	GTClasses []int     `json:"gt_classes"`
 	GTBest    []float32 `json:"gt_best"`
+	// GTBoxes are the ground truths' boxes (x1, y1, x2, y2 in source pixels).
+	GTBoxes [][4]float32 `json:"gt_boxes"`
 	// DetScores, DetClasses and DetMatch are each detection's score, class and the
 	// index of the ground truth it took, or -1 (in detection order: descending score).
 	// Scores are stored as float32, the precision models produce.
-	DetScores  []float32 `json:"det_scores"`
-	DetClasses []int     `json:"det_classes"`
-	DetMatch   []int     `json:"det_match"`
+	DetScores []float32 `json:"det_scores"`
+	// Classes and matches are int32 to keep the records of large runs compact.
+	DetClasses []int32 `json:"det_classes"`
+	DetMatch   []int32 `json:"det_match"`
+	// DetBoxes are the detections' boxes (x1, y1, x2, y2 in source pixels), what
+	// Merge needs to recompute COCO AP. Older results have none.
+	DetBoxes [][4]float32 `json:"det_boxes"`
 }
 
 // Distance compares one score sample ("gt_best" or "detections") between two
@@ -214,12 +317,15 @@ func (p *PipelineResult) ImageResults(iouThr float64) ([]metrics.ImageResult, er
 		}
 		r := metrics.ImageResult{Conf: math.Inf(-1), IoUThr: iouThr, GTClasses: im.GTClasses,
 			GTMatch: make([]int, len(im.GTClasses)), GTBestScores: make([]float64, len(im.GTBest)),
-			DetClasses: im.DetClasses, DetScores: make([]float64, n), DetMatch: im.DetMatch}
+			DetClasses: make([]int, n), DetScores: make([]float64, n), DetMatch: make([]int, n)}
+		for d := range n {
+			r.DetClasses[d], r.DetMatch[d] = int(im.DetClasses[d]), int(im.DetMatch[d])
+		}
 		for g := range r.GTMatch {
 			r.GTMatch[g] = metrics.Unmatched
 			r.GTBestScores[g] = float64(im.GTBest[g])
 		}
-		for d, m := range im.DetMatch {
+		for d, m := range r.DetMatch {
 			r.DetScores[d] = float64(im.DetScores[d])
 			switch {
 			case m == metrics.Unmatched:
@@ -252,103 +358,210 @@ func (p *PipelineResult) restoreSamples() {
 	}
 }
 
-func summarise(cfg Config, modelPaths []string, runs []run, ds *dataset.Dataset, w, h int, outcomes []imageOutcome) (*Result, error) {
-	res := &Result{
-		Model: modelPaths[0], Models: modelPaths, Data: cfg.Data, InputW: w, InputH: h, Classes: ds.Names,
-		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
-		Images: len(ds.Items), Failed: []FailedImage{}, Orphans: ds.Orphans,
-	}
-	if res.Orphans == nil {
-		res.Orphans = []string{}
-	}
-	for i, o := range outcomes {
-		if o.err != nil {
-			res.Failed = append(res.Failed, FailedImage{Image: ds.Items[i].Name, Stage: o.failAt, Error: o.err.Error()})
-		}
-	}
-	res.Evaluated = res.Images - len(res.Failed)
-	for i, o := range outcomes {
-		if o.err == nil {
-			res.records = append(res.records, ImageRecord{Name: ds.Items[i].Name, Path: ds.Items[i].ImagePath, ID: int64(i + 1),
-				W: o.w, H: o.h, GT: o.gts, Dets: o.dets})
-		}
-	}
-	var ref *reference
+// collector summarises a run image by image, in image order, so that nothing
+// but the compact per-image records (PipelineResult.PerImage) is kept.
+type collector struct {
+	cfg  Config
+	res  *Result
+	runs []*runAcc
+	ref  *reference
+}
+
+// runAcc is one pipeline's accumulators. Counts and histograms are kept as
+// totals (the score samples the distances need are read back from PerImage at
+// the end), so that each detection is held once as float32 in PerImage and once
+// in the COCO evaluator.
+type runAcc struct {
+	pr        PipelineResult
+	total     metrics.Counts
+	perClass  []metrics.Counts
+	hDet, hGT metrics.Histogram
+	coco      *metrics.COCOEvaluator
+	annID     int64
+	// reference agreement
+	agree             Agreement
+	boxErr, scoreDiff []float64
+}
+
+// newCollector starts the summaries of res's pipelines (heads carry their names
+// and specs); total is the number of images of the unsharded dataset (the range
+// of image ids a reference may use).
+func newCollector(cfg Config, res *Result, heads []PipelineResult, total int) (*collector, error) {
+	c := &collector{cfg: cfg, res: res}
 	if cfg.Reference != "" {
 		var err error
-		if ref, err = readReference(cfg.Reference, res.Images); err != nil {
+		if c.ref, err = readReference(cfg.Reference, total); err != nil {
 			return nil, err
 		}
 		res.Reference, res.ReferenceFloor = cfg.Reference, cfg.ReferenceFloor
 	}
-	for r, rn := range runs {
-		pr, err := summariseRun(cfg, ds.Names, rn, r, res)
+	nc := len(res.Classes)
+	cats := make([]int64, nc)
+	for k := range cats {
+		cats[k] = int64(k)
+	}
+	for _, h := range heads {
+		hDet, err := metrics.NewHistogram(cfg.Bins)
+		if err != nil {
+			return nil, fmt.Errorf("parity: pipeline %s: %w", h.Name, err)
+		}
+		coco, err := metrics.NewCOCOEvaluator(cats)
 		if err != nil {
 			return nil, err
 		}
-		if ref != nil {
-			a := ref.compare(res.records, r, cfg.ReferenceFloor)
+		pr := PipelineResult{Name: h.Name, Model: h.Model, Pipeline: h.Pipeline, Spec: h.Spec, Size: h.Size,
+			Decoder: h.Decoder, PerImage: []ImageCounts{}}
+		c.runs = append(c.runs, &runAcc{pr: pr, perClass: make([]metrics.Counts, nc), hDet: hDet, hGT: hDet.Clone(), coco: coco,
+			annID: 1, // pycocotools treats annotation id 0 as "no match"
+			agree: Agreement{Floor: cfg.ReferenceFloor}})
+	}
+	return c, nil
+}
+
+// add summarises image i (0-based position in the dataset; its id is i+1).
+func (c *collector) add(i int, o imageOutcome) error {
+	id := int64(i + 1)
+	if o.err != nil {
+		c.res.Failed = append(c.res.Failed, FailedImage{Image: o.name, ID: id, Stage: o.failAt, Error: o.err.Error()})
+		return nil
+	}
+	for r, ra := range c.runs {
+		if err := ra.add(c.cfg, id, o, o.dets[r], c.ref); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ra *runAcc) add(cfg Config, id int64, o imageOutcome, dets []box.Detection, ref *reference) error {
+	nc := len(ra.perClass)
+	for g, gt := range o.gts {
+		if gt.Class < 0 || gt.Class >= nc {
+			return fmt.Errorf("parity: %s: ground truth %d has class %d, expected 0..%d", o.name, g, gt.Class, nc-1)
+		}
+	}
+	for d, det := range dets {
+		if det.Class < 0 || det.Class >= nc {
+			return fmt.Errorf("parity: %s: detection %d has class %d, expected 0..%d", o.name, d, det.Class, nc-1)
+		}
+	}
+	m := metrics.MatchImage(o.gts, dets, cfg.Conf, cfg.MatchIoU)
+	// The counts metrics.Accumulator.AddResult makes, without keeping the scores.
+	ra.total.Images++
+	ra.total.GT += len(o.gts)
+	ra.total.TP += m.TP
+	ra.total.FP += m.FP
+	ra.total.FN += m.FN
+	seen := make([]bool, nc)
+	for g, c := range m.GTClasses {
+		pc := &ra.perClass[c]
+		if !seen[c] {
+			seen[c] = true
+			pc.Images++
+		}
+		pc.GT++
+		if m.GTMatch[g] == metrics.Unmatched {
+			pc.FN++
+		} else {
+			pc.TP++
+		}
+	}
+	for d, mt := range m.DetMatch {
+		if mt == metrics.Unmatched {
+			ra.perClass[m.DetClasses[d]].FP++
+		}
+	}
+	for _, v := range m.GTBestScores {
+		ra.hGT.Add(v)
+	}
+	for _, v := range m.DetScores {
+		ra.hDet.Add(v)
+	}
+	all := metrics.MatchImage(o.gts, dets, math.Inf(-1), cfg.MatchIoU)
+	ic := ImageCounts{Image: o.name, ID: id, W: o.w, H: o.h, GT: len(o.gts), TP: m.TP, FP: m.FP, FN: m.FN,
+		GTClasses: nonNil(all.GTClasses), GTBest: toFloat32(all.GTBestScores), GTBoxes: make([][4]float32, len(o.gts)),
+		DetScores: make([]float32, len(dets)), DetClasses: toInt32(all.DetClasses), DetMatch: toInt32(all.DetMatch),
+		DetBoxes: make([][4]float32, len(dets))}
+	for g, gt := range o.gts {
+		ic.GTBoxes[g] = box32(gt.Box)
+	}
+	for d, det := range dets {
+		ic.DetScores[d] = float32(det.Score)
+		ic.DetBoxes[d] = box32(det.Box)
+	}
+	ra.pr.PerImage = append(ra.pr.PerImage, ic)
+	if ref != nil {
+		a := compareImage(ref.dets[id], dets, cfg.ReferenceFloor)
+		ra.agree.RefDets += a.refDets
+		ra.agree.Dets += a.dets
+		ra.agree.Matched += len(a.boxErr)
+		ra.agree.RefOnly += a.refOnly
+		ra.agree.Only += a.only
+		ra.agree.Borderline += a.borderline
+		ra.boxErr = append(ra.boxErr, a.boxErr...)
+		ra.scoreDiff = append(ra.scoreDiff, a.scoreDiff...)
+	}
+	return nil
+}
+
+// finish fills res's counts, pipelines and distances.
+func (c *collector) finish() error {
+	res := c.res
+	res.Evaluated = res.Images - len(res.Failed)
+	for _, ra := range c.runs {
+		pr, err := ra.finish(c.cfg, res.Classes)
+		if err != nil {
+			return err
+		}
+		if c.ref != nil {
+			a := ra.agree
+			if n := a.Matched + a.RefOnly + a.Only; n > 0 {
+				a.Fraction = float64(a.Matched) / float64(n)
+			} else {
+				a.Fraction = 1
+			}
+			a.BoxErrMean, a.BoxErrP50, a.BoxErrP99, a.BoxErrMax = describe(ra.boxErr)
+			a.ScoreDiffMean, a.ScoreDiffP50, a.ScoreDiffP99, a.ScoreDiffMax = describe(ra.scoreDiff)
 			pr.Reference = &a
 		}
 		pr.Failed = len(res.Failed)
 		res.Pipelines = append(res.Pipelines, pr)
 	}
 	var err error
-	if res.Distances, err = distances(res.Pipelines); err != nil {
-		return nil, err
-	}
-	return res, nil
+	res.Distances, err = distances(res.Pipelines)
+	return err
 }
 
-func summariseRun(cfg Config, classes []string, rn run, r int, res *Result) (PipelineResult, error) {
-	nc := len(classes)
-	acc, err := metrics.NewAccumulator(cfg.Conf, cfg.MatchIoU, nc)
-	if err != nil {
-		return PipelineResult{}, err
-	}
-	cats := make([]int64, nc)
-	for c := range cats {
-		cats[c] = int64(c)
-	}
-	coco, err := metrics.NewCOCOEvaluator(cats)
-	if err != nil {
-		return PipelineResult{}, err
-	}
-	pr := PipelineResult{Name: rn.name, Model: res.Models[rn.model], Pipeline: cfg.Pipelines[rn.pipeline],
-		Spec: rn.spec.String(), Size: sizeString(rn.spec), Decoder: rn.spec.DecoderName(), PerImage: []ImageCounts{}}
-	annID := int64(1) // pycocotools treats annotation id 0 as "no match"
-	for _, rec := range res.records {
-		dets := rec.Dets[r]
-		m := metrics.MatchImage(rec.GT, dets, cfg.Conf, cfg.MatchIoU)
-		if err := acc.AddResult(m); err != nil {
-			return PipelineResult{}, fmt.Errorf("parity: %s: %w", rec.Path, err)
-		}
-		all := metrics.MatchImage(rec.GT, dets, math.Inf(-1), cfg.MatchIoU)
-		ic := ImageCounts{Image: rec.Name, GT: len(rec.GT), TP: m.TP, FP: m.FP, FN: m.FN,
-			GTClasses: all.GTClasses, GTBest: toFloat32(all.GTBestScores), DetScores: make([]float32, len(dets)),
-			DetClasses: all.DetClasses, DetMatch: all.DetMatch}
-		for d, det := range dets {
-			ic.DetScores[d] = float32(det.Score)
-		}
-		ic.GTClasses, ic.DetClasses, ic.DetMatch = nonNil(ic.GTClasses), nonNil(ic.DetClasses), nonNil(ic.DetMatch)
-		pr.PerImage = append(pr.PerImage, ic)
-		gts := make([]metrics.COCOAnnotation, len(rec.GT))
-		for g, o := range rec.GT {
-			gts[g] = metrics.COCOAnnotation{ID: annID, ImageID: rec.ID, CategoryID: int64(o.Class),
-				BBox: [4]float64{o.X1, o.Y1, o.W(), o.H()}, Area: o.W() * o.H()}
-			annID++
-		}
-		if err := coco.AddImage(rec.ID, gts, cocoDetections(rec.ID, dets)); err != nil {
-			return PipelineResult{}, fmt.Errorf("parity: %s: %w", rec.Path, err)
-		}
-	}
-	c := acc.Counts()
+func (ra *runAcc) finish(cfg Config, classes []string) (PipelineResult, error) {
+	pr := ra.pr
+	c := ra.total
 	pr.Images, pr.GT, pr.TP, pr.FP, pr.FN = c.Images, c.GT, c.TP, c.FP, c.FN
 	pr.Precision, pr.Recall, pr.F1 = c.Precision(), c.Recall(), c.F1()
-	sum := coco.Summarize()
+	// COCO evaluation runs here, from the per-image records (the boxes as the
+	// JSON keeps them), rather than image by image: during the run the evaluator's
+	// per-detection entries would double what the records hold.
+	for _, im := range pr.PerImage {
+		gts := make([]metrics.COCOAnnotation, len(im.GTBoxes))
+		for g, b := range im.GTBoxes {
+			gt := box64(b)
+			gts[g] = metrics.COCOAnnotation{ID: ra.annID, ImageID: im.ID, CategoryID: int64(im.GTClasses[g]),
+				BBox: [4]float64{gt.X1, gt.Y1, gt.W(), gt.H()}, Area: gt.W() * gt.H()}
+			ra.annID++
+		}
+		dts := make([]metrics.COCODetection, len(im.DetBoxes))
+		for d, b := range im.DetBoxes {
+			dt := box64(b)
+			dts[d] = metrics.COCODetection{ImageID: im.ID, CategoryID: int64(im.DetClasses[d]),
+				BBox: [4]float64{dt.X1, dt.Y1, dt.W(), dt.H()}, Score: float64(im.DetScores[d])}
+		}
+		if err := ra.coco.AddImage(im.ID, gts, dts); err != nil {
+			return PipelineResult{}, fmt.Errorf("parity: pipeline %s, image %s: %w", pr.Name, im.Image, err)
+		}
+	}
+	sum := ra.coco.Summarize()
+	ra.coco = nil
 	pr.AP, pr.AP50, pr.AP75 = sum.Stats.AP, sum.Stats.AP50, sum.Stats.AP75
-	pcs := acc.PerClass()
-	for k, pc := range pcs {
+	for k, pc := range ra.perClass {
 		cr := ClassResult{Class: classes[k], GT: pc.GT, TP: pc.TP, FP: pc.FP, FN: pc.FN,
 			Precision: pc.Precision(), Recall: pc.Recall(), F1: pc.F1(), AP: -1, AP50: -1}
 		if k < len(sum.PerCategory) {
@@ -356,15 +569,20 @@ func summariseRun(cfg Config, classes []string, rn run, r int, res *Result) (Pip
 		}
 		pr.PerClass = append(pr.PerClass, cr)
 	}
-	hs, err := acc.Histograms(cfg.Bins)
-	if err != nil {
-		return PipelineResult{}, fmt.Errorf("parity: pipeline %s: %w", rn.name, err)
-	}
-	pr.HistEdges = hs.Det.Edges
-	pr.HistDetections = hs.Det.Counts
-	pr.HistGTBest = hs.GTBest.Counts
-	pr.gtBest, pr.detScores = acc.GTBestScores(), acc.DetScores()
+	pr.HistEdges = ra.hDet.Edges
+	pr.HistDetections = ra.hDet.Counts
+	pr.HistGTBest = ra.hGT.Counts
+	// The same samples ReadJSON restores: scores are float32 already.
+	pr.restoreSamples()
 	return pr, nil
+}
+
+func box32(b box.Box) [4]float32 {
+	return [4]float32{float32(b.X1), float32(b.Y1), float32(b.X2), float32(b.Y2)}
+}
+
+func box64(b [4]float32) box.Box {
+	return box.Box{X1: float64(b[0]), Y1: float64(b[1]), X2: float64(b[2]), Y2: float64(b[3])}
 }
 
 // cocoDetections converts detections to COCO results entries (bbox x, y, w, h).
@@ -417,6 +635,14 @@ func toFloat32(x []float64) []float32 {
 	return out
 }
 
+func toInt32(x []int) []int32 {
+	out := make([]int32, len(x))
+	for i, v := range x {
+		out[i] = int32(v)
+	}
+	return out
+}
+
 func nonNil(x []int) []int {
 	if x == nil {
 		return []int{}
@@ -425,17 +651,84 @@ func nonNil(x []int) []int {
 }
 
 // WriteJSON writes the result as indented JSON, with arrays of plain values (scores,
-// counts, classes) kept on one line so that per-image records stay readable.
+// counts, classes) kept on one line so that per-image records stay readable. The
+// pipelines and their per-image records are encoded one at a time, so writing
+// needs no buffer the size of the file.
 func (r *Result) WriteJSON(w io.Writer) error {
-	raw, err := json.Marshal(r)
-	if err != nil {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := writeStreamed(bw, reflect.ValueOf(r).Elem(), 0); err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	indentCompactArrays(&b, raw)
-	b.WriteByte('\n')
-	_, err = w.Write(b.Bytes())
-	return err
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// jsonSink is what the JSON writers write to (bufio.Writer, bytes.Buffer).
+type jsonSink interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
+}
+
+// writeStreamed writes struct v as json.Marshal followed by indentCompactArrays
+// would at depth, except that the elements of non-empty slices of structs are
+// encoded one by one (recursively).
+func writeStreamed(dst jsonSink, v reflect.Value, depth int) error {
+	newline := func(d int) {
+		dst.WriteByte('\n')
+		for range d {
+			dst.WriteString("  ")
+		}
+	}
+	t := v.Type()
+	dst.WriteByte('{')
+	first := true
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		fv := v.Field(i)
+		// omitempty on this package's string, number and pointer fields (no slice
+		// or map field is omitempty).
+		if opts == "omitempty" && fv.IsZero() {
+			continue
+		}
+		if !first {
+			dst.WriteByte(',')
+		}
+		first = false
+		newline(depth + 1)
+		dst.WriteString(`"` + name + `": `)
+		if fv.Kind() == reflect.Slice && fv.Len() > 0 && fv.Type().Elem().Kind() == reflect.Struct {
+			dst.WriteByte('[')
+			for k := range fv.Len() {
+				if k > 0 {
+					dst.WriteByte(',')
+				}
+				newline(depth + 2)
+				if err := writeStreamed(dst, fv.Index(k), depth+2); err != nil {
+					return err
+				}
+			}
+			newline(depth + 1)
+			dst.WriteByte(']')
+			continue
+		}
+		raw, err := json.Marshal(fv.Interface())
+		if err != nil {
+			return fmt.Errorf("parity: JSON field %s: %w", name, err)
+		}
+		indentCompactArraysAt(dst, raw, depth+1)
+	}
+	newline(depth)
+	dst.WriteByte('}')
+	return nil
 }
 
 // ReadJSON reads a result written by WriteJSON (`detparity run --out`, or a
@@ -465,10 +758,12 @@ func ReadJSON(path string) (*Result, error) {
 	return &r, nil
 }
 
-// indentCompactArrays indents JSON like json.Indent with two spaces, except that an
-// array holding no object or array is written on one line.
-func indentCompactArrays(dst *bytes.Buffer, src []byte) {
-	depth := 0
+// indentCompactArrays indents JSON like json.Indent with two spaces, except that
+// an array holding no object or array is written on one line.
+func indentCompactArrays(dst *bytes.Buffer, src []byte) { indentCompactArraysAt(dst, src, 0) }
+
+// indentCompactArraysAt is indentCompactArrays starting at depth levels.
+func indentCompactArraysAt(dst jsonSink, src []byte, depth int) {
 	newline := func() {
 		dst.WriteByte('\n')
 		for range depth {
@@ -540,6 +835,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", strings.Join(r.Models, ", "), r.InputW, r.InputH, strings.Join(r.Classes, ","))
 	fmt.Fprintf(w, "data  %s: %d images, %d evaluated, %d failed; conf > %g, match IoU >= %g, NMS IoU %g\n\n",
 		r.Data, r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
+	if r.Shard != "" {
+		fmt.Fprintf(w, "shard %s of the dataset's %d images ('detparity merge' combines the shards' --out files)\n", r.Shard, r.DatasetImages)
+	}
 	nw := len("pipeline")
 	for _, p := range r.Pipelines {
 		nw = max(nw, len(p.Name))

@@ -9,6 +9,14 @@
 // only in preprocessing. An image that cannot be decoded or whose labels are bad is
 // reported as failed (with the error naming the file) and counted; it is never
 // dropped silently, and it is excluded from every pipeline alike.
+//
+// Images are streamed (decode → preprocess → infer → summarise) through a fixed
+// number of workers and summarised in dataset order as they complete, so the
+// result does not depend on the number of workers and nothing proportional to
+// the dataset is kept but the compact per-image records (PipelineResult.PerImage:
+// float32 boxes and scores) and the COCO evaluator's per-detection entries. A run
+// can be split into shards (Config.Shard) and the shards merged (Merge) into
+// exactly the result of one run.
 package parity
 
 import (
@@ -20,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
@@ -70,6 +79,11 @@ type Config struct {
 	// detections scoring above it, on both sides, are compared (0: 0.05, the
 	// default of scripts/dump_reference.py). It must be >= Floor.
 	ReferenceFloor float64
+	// Shard and Shards, when Shards > 0, restrict the run to shard Shard of Shards
+	// (1 <= Shard <= Shards): the images whose 0-based position p in the sorted
+	// list has p % Shards == Shard-1. Each image keeps its position as its id, so
+	// Merge of the results of shards 1..Shards gives exactly the unsharded result.
+	Shard, Shards int
 	// Progress, when set, is called after each image with the number done so far.
 	Progress func(done, total int)
 }
@@ -122,8 +136,6 @@ func (c Config) validate() error {
 	switch {
 	case len(c.modelList()) == 0:
 		return errors.New("parity: no model given")
-	case c.Data == "":
-		return errors.New("parity: no dataset directory given")
 	case len(c.Pipelines) == 0:
 		return errors.New("parity: no pipeline given")
 	case c.Conf < 0 || c.Conf >= 1:
@@ -134,6 +146,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("parity: match IoU %v, expected 0 < iou <= 1", c.MatchIoU)
 	case c.NMSIoU <= 0 || c.NMSIoU > 1:
 		return fmt.Errorf("parity: NMS IoU %v, expected 0 < iou <= 1", c.NMSIoU)
+	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 1 || c.Shard > c.Shards)) || (c.Shards == 0 && c.Shard != 0):
+		return fmt.Errorf("parity: shard %d/%d, expected 1 <= i <= n", c.Shard, c.Shards)
 	case c.Reference != "" && (c.ReferenceFloor < c.Floor || c.ReferenceFloor >= 1):
 		return fmt.Errorf("parity: reference floor %v, expected score floor (%v) <= reference floor < 1", c.ReferenceFloor, c.Floor)
 	}
@@ -164,13 +178,16 @@ func decoderFor(name string) (dataset.Decoder, error) {
 	return nil, fmt.Errorf("parity: decoder %q, expected %s or %s", name, letterbox.DecoderOpenCV, letterbox.DecoderGo)
 }
 
-// imageOutcome is what one image produced in every pipeline.
+// imageOutcome is what one image produced in every pipeline. Boxes and scores
+// are rounded to float32 (roundDet, roundObj): the precision the run JSON keeps,
+// so that a result merged from shards (Merge) recomputes exactly the same numbers.
 type imageOutcome struct {
+	name   string // Item.Name or the source's name
 	err    error
 	w, h   int
 	gts    []box.Object
 	dets   [][]box.Detection // per pipeline, source pixels
-	failAt string            // "decode", "labels", "preprocess", "infer"
+	failAt string            // "decode", "labels", "preprocess", "infer", "load"
 }
 
 // run is one (model, pipeline) pair of a Run.
@@ -211,13 +228,125 @@ func runNames(models, pipelines []string) [][]string {
 	return out
 }
 
+// Source is an in-memory stream of labelled images for RunSource (for example
+// scenes generated on the fly): nothing is read from disk. Image is called from
+// several goroutines at once (one per worker) and must be safe for that.
+type Source interface {
+	// Classes are the class names, index = class id.
+	Classes() []string
+	// Len is the number of images.
+	Len() int
+	// Image returns image i (0 <= i < Len): its name (unique in the source), its
+	// pixels and its ground truth in source pixels. An error marks the image as
+	// failed (stage "load"); the run goes on.
+	Image(i int) (name string, img frame.Image, gt []box.Object, err error)
+}
+
+// loader is where a run's images come from: a dataset directory or a Source.
+type loader interface {
+	classes() []string
+	len() int
+	// load returns image i's name, its pixels as each decoder gives them, and its
+	// ground truth; on failure the stage and the error.
+	load(i int, decoders []dataset.Decoder) (name string, imgs []frame.Image, gts []box.Object, stage string, err error)
+	// path is what errors about image i name: its file ("" for a Source: its name).
+	path(i int) string
+}
+
+type datasetLoader struct{ ds *dataset.Dataset }
+
+func (l datasetLoader) classes() []string { return l.ds.Names }
+func (l datasetLoader) len() int          { return len(l.ds.Items) }
+func (l datasetLoader) path(i int) string { return l.ds.Items[i].ImagePath }
+
+func (l datasetLoader) load(i int, decoders []dataset.Decoder) (string, []frame.Image, []box.Object, string, error) {
+	it := l.ds.Items[i]
+	imgs := make([]frame.Image, len(decoders))
+	for k, dec := range decoders {
+		img, err := dec.Decode(it.ImagePath)
+		if err != nil {
+			return it.Name, nil, nil, "decode", err
+		}
+		if k > 0 && (img.W != imgs[0].W || img.H != imgs[0].H) {
+			return it.Name, nil, nil, "decode", fmt.Errorf("%s: decoder %s gives %dx%d, decoder %s %dx%d", it.ImagePath,
+				dec.Name(), img.W, img.H, decoders[0].Name(), imgs[0].W, imgs[0].H)
+		}
+		imgs[k] = img
+	}
+	gts, err := l.ds.Labels(it, imgs[0].W, imgs[0].H)
+	if err != nil {
+		return it.Name, imgs, nil, "labels", err
+	}
+	return it.Name, imgs, gts, "", nil
+}
+
+type sourceLoader struct{ src Source }
+
+func (l sourceLoader) classes() []string { return l.src.Classes() }
+func (l sourceLoader) len() int          { return l.src.Len() }
+func (l sourceLoader) path(int) string   { return "" }
+
+func (l sourceLoader) load(i int, decoders []dataset.Decoder) (string, []frame.Image, []box.Object, string, error) {
+	name, img, gts, err := l.src.Image(i)
+	if name == "" {
+		name = fmt.Sprintf("image %d", i+1)
+	}
+	if err != nil {
+		return name, nil, nil, "load", fmt.Errorf("%s: %w", name, err)
+	}
+	if err := img.Validate(); err != nil {
+		return name, nil, nil, "load", fmt.Errorf("%s: %w", name, err)
+	}
+	nc := len(l.src.Classes())
+	for g, o := range gts {
+		if o.Class < 0 || o.Class >= nc {
+			return name, nil, nil, "load", fmt.Errorf("%s: ground truth %d has class %d, expected 0..%d", name, g, o.Class, nc-1)
+		}
+		if !(o.W() > 0 && o.H() > 0) {
+			return name, nil, nil, "load", fmt.Errorf("%s: ground truth %d box %v, expected a positive width and height", name, g, o.Box)
+		}
+	}
+	imgs := make([]frame.Image, len(decoders))
+	for k := range imgs {
+		imgs[k] = img
+	}
+	return name, imgs, slices.Clone(gts), "", nil
+}
+
 // Run evaluates cfg. It returns an error only when the run as a whole cannot
-// proceed (bad config, dataset or model); per-image problems are in the result.
+// proceed (bad config, dataset or model) or ctx is cancelled; per-image problems
+// are in the result.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Data == "" {
+		return nil, errors.New("parity: no dataset directory given")
+	}
+	ds, err := dataset.Open(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	return runLoader(ctx, cfg, datasetLoader{ds}, ds.NamesFile, ds.Orphans)
+}
+
+// RunSource is Run over an in-memory source instead of a dataset directory
+// (cfg.Data is then only a label for the result). Every pipeline gets the
+// source's pixels whatever decoder its spec names (PipelineResult.Decoder reads
+// "source").
+func RunSource(ctx context.Context, cfg Config, src Source) (*Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if src == nil || src.Len() == 0 {
+		return nil, errors.New("parity: the source has no image")
+	}
+	return runLoader(ctx, cfg, sourceLoader{src}, "the source's class list", nil)
+}
+
+func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orphans []string) (*Result, error) {
 	modelPaths := cfg.modelList()
 	specs := make([]letterbox.Spec, len(cfg.Pipelines))
 	var err error
@@ -226,10 +355,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, fmt.Errorf("parity: pipeline %q: %w", name, err)
 		}
 	}
+	_, isSource := ld.(sourceLoader)
 	// Each image is decoded once per distinct decoder the pipelines name.
 	var decoders []dataset.Decoder
 	decoderOf := make([]int, len(specs))
 	for i, s := range specs {
+		if isSource {
+			decoders = []dataset.Decoder{nil}
+			continue
+		}
 		name := s.DecoderName()
 		k := slices.IndexFunc(decoders, func(d dataset.Decoder) bool { return d.Name() == name })
 		if k < 0 {
@@ -242,9 +376,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		decoderOf[i] = k
 	}
-	ds, err := dataset.Open(cfg.Data)
-	if err != nil {
-		return nil, err
+	classes := ld.classes()
+	total := ld.len()
+	// The shard's images: sorted position p (0-based) with p % n == i-1.
+	var order []int
+	for p := range total {
+		if cfg.Shards == 0 || p%cfg.Shards == cfg.Shard-1 {
+			order = append(order, p)
+		}
 	}
 	if err := detect.Init(); err != nil {
 		return nil, err
@@ -255,8 +394,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	opts.Threads = cfg.Threads
 	// Layouts whose outputs do not tell the class count (NMS inside, end-to-end)
 	// check each detection's class id against the label set instead.
-	opts.NumClasses = len(ds.Names)
-	workers := min(cfg.Workers, max(1, len(ds.Items)), runtime.NumCPU()*4)
+	opts.NumClasses = len(classes)
+	workers := min(cfg.Workers, max(1, len(order)), runtime.NumCPU()*4)
 	// sessions[w][m] is worker w's session of model m.
 	sessions := make([][]*detect.Model, workers)
 	defer func() {
@@ -272,7 +411,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sessions[w] = make([]*detect.Model, len(modelPaths))
 		for m, path := range modelPaths {
 			if sessions[w][m], err = detect.Open(path, opts); err != nil {
-				return nil, fmt.Errorf("parity: model for %s (%d classes in %s): %w", cfg.Data, len(ds.Names), ds.NamesFile, err)
+				return nil, fmt.Errorf("parity: model for %s (%d classes in %s): %w", cfg.Data, len(classes), namesFile, err)
 			}
 		}
 	}
@@ -280,7 +419,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var runs []run
 	for m, path := range modelPaths {
 		mw, mh := sessions[0][m].InputSize()
-		if err := sessions[0][m].CheckClasses(ds.Names); err != nil {
+		if err := sessions[0][m].CheckClasses(classes); err != nil {
 			return nil, fmt.Errorf("parity: %s: %w", cfg.Data, err)
 		}
 		for p, s := range specs {
@@ -298,12 +437,47 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 
+	w0, h0 := sessions[0][0].InputSize()
+	res := &Result{
+		Model: modelPaths[0], Models: modelPaths, Data: cfg.Data, InputW: w0, InputH: h0, Classes: classes,
+		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
+		Images: len(order), Failed: []FailedImage{}, Orphans: orphans, fromRun: true,
+	}
+	if res.Orphans == nil {
+		res.Orphans = []string{}
+	}
+	if cfg.Shards > 0 {
+		res.Shard, res.DatasetImages = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), total
+	}
+	if !isSource {
+		res.imageDir = filepath.Join(cfg.Data, "images")
+	}
+	heads := make([]PipelineResult, len(runs))
+	for r, rn := range runs {
+		heads[r] = PipelineResult{Name: rn.name, Model: modelPaths[rn.model], Pipeline: cfg.Pipelines[rn.pipeline],
+			Spec: rn.spec.String(), Size: sizeString(rn.spec), Decoder: rn.spec.DecoderName()}
+		if isSource {
+			heads[r].Decoder = "source"
+		}
+	}
+	col, err := newCollector(cfg, res, heads, total)
+	if err != nil {
+		return nil, err
+	}
+
 	plans := newPlanCache(runs)
-	outcomes := make([]imageOutcome, len(ds.Items))
+	// Outcomes are consumed in shard order (so the result does not depend on the
+	// number of workers) and dropped once summarised: at most about one per worker
+	// waits in pending.
+	pending := map[int]imageOutcome{}
+	next := 0
+	var colErr error
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	var tm Timing
+	start := time.Now()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(ms []*detect.Model) {
@@ -313,77 +487,124 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				mw, mh := ms[m].InputSize()
 				tensors[m] = make([]float32, 3*mw*mh)
 			}
-			for i := range jobs {
-				outcomes[i] = evalImage(ds, ds.Items[i], decoders, plans, ms, tensors)
-				if cfg.Progress != nil {
-					mu.Lock()
-					done++
-					cfg.Progress(done, len(ds.Items))
-					mu.Unlock()
+			for k := range jobs {
+				o, rt := evalImage(ld, order[k], decoders, plans, ms, tensors)
+				mu.Lock()
+				tm.Load += rt.Load
+				tm.Preprocess += rt.Preprocess
+				tm.Run += rt.Run
+				tm.Post += rt.Post
+				t0 := time.Now()
+				pending[k] = o
+				for {
+					o, ok := pending[next]
+					if !ok {
+						break
+					}
+					delete(pending, next)
+					if colErr == nil {
+						colErr = col.add(order[next], o)
+					}
+					next++
 				}
+				tm.Collect += time.Since(t0)
+				done++
+				if cfg.Progress != nil {
+					cfg.Progress(done, len(order))
+				}
+				mu.Unlock()
 			}
 		}(sessions[w])
 	}
-	interrupted := false
-feed:
-	for i := range ds.Items {
+	for k := range order {
+		// Check first: when both cases are ready select picks at random.
+		if ctx.Err() != nil {
+			break
+		}
 		select {
-		case jobs <- i:
+		case jobs <- k:
 		case <-ctx.Done():
-			interrupted = true
-			break feed
 		}
 	}
 	close(jobs)
 	wg.Wait()
-	if interrupted {
-		return nil, fmt.Errorf("parity: interrupted: %w", ctx.Err())
+	if err := ctx.Err(); err != nil && done < len(order) {
+		return nil, fmt.Errorf("parity: interrupted after %d of %d images: %w", done, len(order), err)
 	}
-	w0, h0 := sessions[0][0].InputSize()
-	return summarise(cfg, modelPaths, runs, ds, w0, h0, outcomes)
+	if colErr != nil {
+		return nil, colErr
+	}
+	if err := col.finish(); err != nil {
+		return nil, err
+	}
+	tm.Images, tm.Workers, tm.Wall = len(order), workers, time.Since(start)
+	res.timing = tm
+	return res, nil
 }
 
-func evalImage(ds *dataset.Dataset, it dataset.Item, decoders []dataset.Decoder, plans *planCache, ms []*detect.Model, tensors [][]float32) imageOutcome {
-	imgs := make([]frame.Image, len(decoders))
-	for k, dec := range decoders {
-		img, err := dec.Decode(it.ImagePath)
-		if err != nil {
-			return imageOutcome{err: err, failAt: "decode"}
+// evalImage runs image i through every pipeline; it also returns the time spent
+// inside ONNX Runtime's Run.
+func evalImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache, ms []*detect.Model, tensors [][]float32) (imageOutcome, Timing) {
+	var rt Timing
+	t0 := time.Now()
+	name, imgs, gts, stage, err := ld.load(i, decoders)
+	rt.Load = time.Since(t0)
+	if err != nil {
+		o := imageOutcome{name: name, err: err, failAt: stage}
+		if len(imgs) > 0 {
+			o.w, o.h = imgs[0].W, imgs[0].H
 		}
-		if k > 0 && (img.W != imgs[0].W || img.H != imgs[0].H) {
-			return imageOutcome{err: fmt.Errorf("%s: decoder %s gives %dx%d, decoder %s %dx%d", it.ImagePath,
-				dec.Name(), img.W, img.H, decoders[0].Name(), imgs[0].W, imgs[0].H), failAt: "decode"}
-		}
-		imgs[k] = img
+		return o, rt
 	}
 	w, h := imgs[0].W, imgs[0].H
-	out := imageOutcome{w: w, h: h}
-	var err error
-	if out.gts, err = ds.Labels(it, w, h); err != nil {
-		return imageOutcome{err: err, failAt: "labels", w: w, h: h}
+	out := imageOutcome{name: name, w: w, h: h, gts: gts}
+	for k := range out.gts {
+		out.gts[k].Box = roundBox(out.gts[k].Box)
 	}
 	out.dets = make([][]box.Detection, len(plans.runs))
+	where := ld.path(i)
+	if where == "" {
+		where = name
+	}
 	for r, rn := range plans.runs {
 		img := imgs[rn.decoder]
 		plan, err := plans.get(r, img.W, img.H)
 		if err != nil {
-			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
+			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "preprocess", w: img.W, h: img.H}, rt
 		}
 		tensor := tensors[rn.model]
-		if err := plan.Apply(img, tensor); err != nil {
-			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "preprocess", w: img.W, h: img.H}
-		}
-		dets, err := ms[rn.model].Infer(tensor)
+		t0 := time.Now()
+		err = plan.Apply(img, tensor)
+		t1 := time.Now()
+		rt.Preprocess += t1.Sub(t0)
 		if err != nil {
-			return imageOutcome{err: fmt.Errorf("%s: %w", it.ImagePath, err), failAt: "infer", w: img.W, h: img.H}
+			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "preprocess", w: img.W, h: img.H}, rt
 		}
+		outs, err := ms[rn.model].Run(tensor)
+		t2 := time.Now()
+		rt.Run += t2.Sub(t1)
+		if err != nil {
+			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "infer", w: img.W, h: img.H}, rt
+		}
+		dd, err := ms[rn.model].Decode(outs, 1)
+		if err != nil {
+			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "infer", w: img.W, h: img.H}, rt
+		}
+		dets := dd[0]
 		g := plan.Geometry()
 		for k := range dets {
-			dets[k].Box = g.UnmapBox(dets[k].Box)
+			dets[k].Box = roundBox(g.UnmapBox(dets[k].Box))
+			dets[k].Score = float64(float32(dets[k].Score))
 		}
 		out.dets[r] = dets
+		rt.Post += time.Since(t2)
 	}
-	return out
+	return out, rt
+}
+
+// roundBox rounds each coordinate to float32, the precision the run JSON keeps.
+func roundBox(b box.Box) box.Box {
+	return box.Box{X1: float64(float32(b.X1)), Y1: float64(float32(b.Y1)), X2: float64(float32(b.X2)), Y2: float64(float32(b.Y2))}
 }
 
 // planCache holds one letterbox.Plan per (run, source size): frames of a

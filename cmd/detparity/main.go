@@ -5,6 +5,8 @@
 //
 //	detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline stretch,sg-coco [--conf 0.8]
 //	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json]
+//	detparity run ... --shard 1/2 --out A.json; detparity run ... --shard 2/2 --out B.json
+//	detparity merge A.json B.json --out RUN.json
 //	detparity diff A.json [B.json] [--a NAME] [--b NAME] [--max-f1-drop 0.05] ...
 //	detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline candidates] [--limit N]
 //
@@ -123,6 +125,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	reference := fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
 	refFloor := fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
+	timing := fs.Bool("timing", false, "print on stderr where the wall time went (load, preprocess, ONNX Runtime run, post-processing, accumulation) and the share outside ONNX Runtime")
+	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; 'detparity merge' combines the n --out files into the result of one run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 [flags]
 
@@ -136,6 +140,13 @@ compares each pipeline detection by detection with reference predictions (for ex
 PyTorch model in Python: scripts/dump_reference.py). --predictions-out writes COCO results
 files (image_id = 1-based position of the image in the sorted list, category_id = class index)
 for pycocotools, FiftyOne or 'detparity eval'.
+
+--shard i/n runs a deterministic share of the images (sorted position p with
+p % n == i-1; each image keeps its position as its id); 'detparity merge' of the
+n --out files gives exactly the numbers and the JSON bytes of one unsharded run.
+Results do not depend on --workers: the same inputs give byte-identical JSON.
+Ctrl-C stops feeding images, waits for those in flight, prints how many were
+done and exits 1 without writing anything (previous outputs are left intact).
 
 Examples (the shipped fixtures):
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
@@ -166,11 +177,30 @@ Flags:
 		Workers: *workers, Threads: *threads, Reference: *reference, ReferenceFloor: *refFloor,
 		Progress: progressBar(stderr, *quiet, "images"),
 	}
+	if *shard != "" {
+		i, n, err := parity.ParseShard(*shard)
+		if err != nil {
+			return fmt.Errorf("%w: --shard: %v", errUsage, err)
+		}
+		cfg.Shard, cfg.Shards = i, n
+	}
+	// Unwritable outputs are found before any work.
+	for _, path := range []string{*out, *predOut} {
+		if path != "" {
+			if err := checkWritable(path); err != nil {
+				return err
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Run(ctx, cfg)
 	if err != nil {
-		return err
+		return interrupted(err)
+	}
+	if *timing {
+		tm := res.Timing()
+		fmt.Fprintf(stderr, "timing: %s; outside ONNX Runtime run %.1f%% (%.1f%% without load)\n", tm, 100*tm.Overhead(), 100*tm.HarnessOverhead())
 	}
 	if *out != "" {
 		if err := writeAtomic(*out, res.WriteJSON); err != nil {
@@ -232,6 +262,36 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkWritable fails, naming path, when a file cannot be created at path: its
+// folder is missing, is not a folder or is not writable, or path is a folder.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	case !st.IsDir():
+		return fmt.Errorf("cannot write %s: %s is a file, expected a folder", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a folder, expected a file path", path)
+	}
+	f, err := os.CreateTemp(dir, ".detparity-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: folder %s is not writable: %w", path, dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// interrupted adds to a run cancelled by Ctrl-C that nothing was written.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w; nothing written (previous outputs left as they were)", err)
+	}
+	return err
 }
 
 // parseFlags parses a command's flags; a bad flag is a usage error (exit status 2).

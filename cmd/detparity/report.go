@@ -95,6 +95,13 @@ Flags:
 	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
 		return fmt.Errorf("%w: --out %s is a file, expected a folder", errUsage, *out)
 	}
+	// An unwritable --out is found before any work.
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("cannot write %s: %w", *out, err)
+	}
+	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
+		return err
+	}
 	cfg := parity.Config{
 		Models: models, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
 		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
@@ -105,7 +112,7 @@ Flags:
 	defer stop()
 	res, err := parity.Run(ctx, cfg)
 	if err != nil {
-		return err
+		return interrupted(err)
 	}
 	opt := report.Options{Title: *title, MinF1: *minF1, F1Tolerance: *f1Tol, Gallery: *gallery,
 		Command: "detparity report " + strings.Join(args, " ")}

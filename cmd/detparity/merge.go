@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/detparity/detparity/parity"
+)
+
+func init() {
+	register("merge", "combine the --out files of 'run --shard i/n' into the result of one unsharded run", cmdMerge)
+}
+
+func cmdMerge(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the merged result as JSON to this `file` (written atomically)")
+	format := fs.String("format", "table", "output format: table or json")
+	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: detparity merge SHARD1.json SHARD2.json ... [--out RUN.json] [--format table|json]
+
+Combines the results of 'detparity run --shard i/n --out SHARDi.json' for i = 1..n (in any
+order) into the result of the unsharded run: the same counts, AP, histograms, distances and
+reference agreement (recomputed from the per-image records of each file, not averaged), and
+the same JSON bytes. Fails when a shard is missing or given twice, or when the shards were run
+with different settings.
+
+Example:
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 1/2 --out a.json
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 2/2 --out b.json
+  detparity merge a.json b.json --out run.json
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: merge needs the shard results (see detparity merge -h)", errUsage)
+	}
+	if *format != "table" && *format != "json" {
+		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	}
+	if *out != "" {
+		if err := checkWritable(*out); err != nil {
+			return err
+		}
+	}
+	shards := make([]*parity.Result, len(files))
+	for i, f := range files {
+		if shards[i], err = parity.ReadJSON(f); err != nil {
+			return err
+		}
+	}
+	res, err := parity.Merge(shards)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeAtomic(*out, res.WriteJSON); err != nil {
+			return err
+		}
+	}
+	if *format == "json" {
+		err = res.WriteJSON(stdout)
+	} else {
+		err = res.WriteTable(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if *failOnError && len(res.Failed) > 0 {
+		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
+	}
+	return nil
+}
