@@ -12,8 +12,9 @@ import (
 // WriteCOCOResults writes the detections of the named pipeline, in source pixels,
 // as a COCO results array [{"image_id", "category_id", "bbox": [x, y, w, h],
 // "score"}, ...] that pycocotools' loadRes, FiftyOne or `detparity eval` read:
+// For a COCO dataset image_id and category_id are the dataset's own; otherwise
 // image_id is the image's 1-based position in the dataset's sorted image list
-// (ImageRecord.ID; the convention of `detparity eval` for YOLO directories),
+// (ImageRecord.ID; the convention of `detparity eval` for YOLO directories) and
 // category_id the class index. Every detection above the run's score floor is
 // written, images in dataset order, each image's detections in NMS order
 // (descending score). Numbers are the shortest decimal that reads back exactly.
@@ -42,8 +43,12 @@ func (r *Result) WriteCOCOResults(w io.Writer, pipeline string) error {
 				bw.WriteString(",")
 			}
 			first = false
+			id, cat := rec.ID, int64(d.Class)
+			if r.cocoIDs != nil {
+				id, cat = r.cocoIDs(rec.ID, d.Class)
+			}
 			fmt.Fprintf(bw, "\n{\"image_id\":%d,\"category_id\":%d,\"bbox\":[%s,%s,%s,%s],\"score\":%s}",
-				rec.ID, d.Class, f(d.X1), f(d.Y1), f(d.W()), f(d.H()), f(d.Score))
+				id, cat, f(d.X1), f(d.Y1), f(d.W()), f(d.H()), f(d.Score))
 		}
 	}
 	bw.WriteString("\n]\n")

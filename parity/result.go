@@ -56,7 +56,10 @@ type Result struct {
 	records  []ImageRecord
 	fromRun  bool   // made by Run or RunSource: Records rebuilds the records
 	imageDir string // where image names are found ("" for a Source)
-	timing   Timing
+	// cocoIDs maps a record's 1-based position and a class index to the COCO
+	// image and category ids of a COCO dataset; nil: position and class index.
+	cocoIDs func(pos int64, class int) (imageID, categoryID int64)
+	timing  Timing
 }
 
 // Timing is where a run's wall time went. It is not part of the JSON form (it

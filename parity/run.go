@@ -328,7 +328,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runLoader(ctx, cfg, datasetLoader{ds}, ds.NamesFile, ds.Orphans)
+	res, err := runLoader(ctx, cfg, datasetLoader{ds}, ds.NamesFile, ds.Orphans)
+	if err != nil {
+		return nil, err
+	}
+	// Image names are relative to the dataset's image folder (JPEGImages/ for VOC).
+	res.imageDir = ds.ImagesDir()
+	if ds.CategoryIDs != nil {
+		// A COCO dataset: predictions carry its own image and category ids.
+		res.cocoIDs = func(pos int64, class int) (int64, int64) { return ds.Items[pos-1].ID, ds.CategoryIDs[class] }
+	}
+	return res, nil
 }
 
 // RunSource is Run over an in-memory source instead of a dataset directory
@@ -448,9 +458,6 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	}
 	if cfg.Shards > 0 {
 		res.Shard, res.DatasetImages = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), total
-	}
-	if !isSource {
-		res.imageDir = filepath.Join(cfg.Data, "images")
 	}
 	heads := make([]PipelineResult, len(runs))
 	for r, rn := range runs {

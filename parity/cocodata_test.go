@@ -1,0 +1,82 @@
+package parity
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/dataset"
+)
+
+// TestCOCODataset runs a COCO-layout copy of three fixture scenes (own image ids and
+// category id) and checks that it evaluates like the YOLO originals and that the
+// predictions carry the dataset's ids, ready for pycocotools.
+func TestCOCODataset(t *testing.T) {
+	yolo := twoClassData(t, 3) // copies images + labels; names replaced below
+	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
+	ds, err := dataset.Open(yolo)
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "images"), 0o755))
+	ids := []int64{101, 205, 333}
+	var images, anns []string
+	aid := 1
+	for i, it := range ds.Items {
+		b, err := os.ReadFile(it.ImagePath)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "images", it.Name), b, 0o644))
+		w, h, err := dataset.DecodeConfig(it.ImagePath)
+		require.NoError(t, err)
+		images = append(images, fmt.Sprintf(`{"id":%d,"file_name":%q,"width":%d,"height":%d}`, ids[i], it.Name, w, h))
+		objs, err := ds.Labels(it, w, h)
+		require.NoError(t, err)
+		for _, o := range objs {
+			anns = append(anns, fmt.Sprintf(`{"id":%d,"image_id":%d,"category_id":7,"bbox":[%v,%v,%v,%v],"area":%v,"iscrowd":0}`,
+				aid, ids[i], o.X1, o.Y1, o.W(), o.H(), o.Area()))
+			aid++
+		}
+	}
+	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + `],"categories":[{"id":7,"name":"person"}]}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "annotations.json"), []byte(js), 0o644))
+
+	cfg := Config{Model: fixtureModel, Pipelines: []string{"sg-coco"}, Conf: 0.8}
+	cfg.Data = yolo
+	a, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	cfg.Data = dir
+	b, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Empty(t, b.Failed)
+	pa, pb := a.Pipelines[0], b.Pipelines[0]
+	assert.Equal(t, []int{pa.GT, pa.TP, pa.FP, pa.FN}, []int{pb.GT, pb.TP, pb.FP, pb.FN}, "same scenes, same labels, same counts")
+	assert.Positive(t, pb.TP)
+
+	var buf bytes.Buffer
+	require.NoError(t, b.WriteCOCOResults(&buf, "sg-coco"))
+	var preds []struct {
+		ImageID    int64 `json:"image_id"`
+		CategoryID int64 `json:"category_id"`
+	}
+	require.NoError(t, json.NewDecoder(bufio.NewReader(&buf)).Decode(&preds))
+	require.NotEmpty(t, preds)
+	seen := map[int64]bool{}
+	for _, p := range preds {
+		assert.Equal(t, int64(7), p.CategoryID)
+		assert.Contains(t, ids, p.ImageID)
+		seen[p.ImageID] = true
+	}
+	assert.Len(t, seen, 3, "every image has detections above the floor")
+	recs := b.Records()
+	require.Len(t, recs, 3)
+	assert.Equal(t, filepath.Join(dir, "images", recs[0].Name), recs[0].Path)
+}
