@@ -27,7 +27,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -106,24 +105,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	d := parity.DefaultConfig()
-	var models stringList
-	fs.Var(&models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
-	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
-	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+
-		"), a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255))")
-	conf := fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
-	iou := fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
-	nmsIoU := fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
-	floor := fs.Float64("floor", d.Floor, "lowest score kept for the confidence distributions (<= conf)")
-	workers := fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
-	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
+	rf := addRunFlags(fs, "a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255)",
+		"the confidence distributions")
 	format := fs.String("format", "table", "output format: table or json")
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
-	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
-	reference := fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
-	refFloor := fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
 	timing := fs.Bool("timing", false, "print on stderr where the wall time went (load, preprocess, ONNX Runtime run, post-processing, accumulation) and the share outside ONNX Runtime")
 	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; 'detparity merge' combines the n --out files into the result of one run")
@@ -165,18 +151,13 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if len(models) == 0 || *data == "" {
+	if len(rf.models) == 0 || *rf.data == "" {
 		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
 	}
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
 	}
-	cfg := parity.Config{
-		Models: models, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
-		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
-		Workers: *workers, Threads: *threads, Reference: *reference, ReferenceFloor: *refFloor,
-		Progress: progressBar(stderr, *quiet, "images"),
-	}
+	cfg := rf.config(stderr)
 	if *shard != "" {
 		i, n, err := parity.ParseShard(*shard)
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/parity"
 	"github.com/detparity/detparity/report"
 )
@@ -22,28 +21,15 @@ func init() {
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	d := parity.DefaultConfig()
 	ro := report.DefaultOptions()
-	var models stringList
-	fs.Var(&models, "model", "ONNX model `file`; repeat to compare several models through the same pipelines (e.g. FP32 and FP16)")
-	data := fs.String("data", "", "dataset `dir` with images/, labels/ (YOLO txt) and classes.txt|names.txt|data.yaml")
-	pipes := fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+
-		"), a preset with overrides or a free spec; the first is the one the others are compared with")
-	conf := fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
-	iou := fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
-	nmsIoU := fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
-	floor := fs.Float64("floor", d.Floor, "lowest score kept for the confidence distributions and curves (<= conf)")
-	workers := fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
-	threads := fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
+	rf := addRunFlags(fs, "a preset with overrides or a free spec; the first is the one the others are compared with",
+		"the confidence distributions and curves")
 	out := fs.String("out", "", "output `dir` for index.html, report.md, report.json and junit.xml (created if missing)")
 	gallery := fs.Int("gallery", ro.Gallery, "number of images drawn where the pipelines disagree most (0: none)")
 	minF1 := fs.Float64("min-f1", 0, "check that every pipeline reaches this F1; exit 1 when one does not (0: no check)")
 	f1Tol := fs.Float64("f1-tolerance", ro.F1Tolerance, "largest |ΔF1| between two pipelines still called agreement")
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 1 when the pipelines disagree (the report is written first)")
 	title := fs.String("title", ro.Title, "page `title`")
-	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
-	reference := fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
-	refFloor := fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity report --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 --out DIR [--reference REF.json] [flags]
 
@@ -80,7 +66,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if len(models) == 0 || *data == "" || *out == "" {
+	if len(rf.models) == 0 || *rf.data == "" || *out == "" {
 		return fmt.Errorf("%w: report needs --model, --data and --out (see detparity report -h)", errUsage)
 	}
 	if *gallery < 0 {
@@ -102,12 +88,7 @@ Flags:
 	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
 		return err
 	}
-	cfg := parity.Config{
-		Models: models, Data: *data, Pipelines: parity.SplitPipelines(*pipes),
-		Conf: *conf, MatchIoU: *iou, NMSIoU: *nmsIoU, Floor: *floor,
-		Workers: *workers, Threads: *threads, Reference: *reference, ReferenceFloor: *refFloor,
-		Progress: progressBar(stderr, *quiet, "images"),
-	}
+	cfg := rf.config(stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Run(ctx, cfg)
