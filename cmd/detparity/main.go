@@ -183,17 +183,24 @@ Flags:
 		tm := res.Timing()
 		fmt.Fprintf(stderr, "timing: %s; outside ONNX Runtime run %.1f%% (%.1f%% without load)\n", tm, 100*tm.Overhead(), 100*tm.HarnessOverhead())
 	}
-	if *out != "" {
-		if err := writeAtomic(*out, res.WriteJSON); err != nil {
-			return err
-		}
-	}
 	if *predOut != "" {
 		if err := writePredictions(res, *predOut); err != nil {
 			return err
 		}
 	}
-	if *format == "json" {
+	return emitResult(res, *out, *format, *failOnError, stdout)
+}
+
+// emitResult writes a run's JSON to out (when set, atomically), prints it in
+// format, and turns failed images into an error under --fail-on-error.
+func emitResult(res *parity.Result, out, format string, failOnError bool, stdout io.Writer) error {
+	if out != "" {
+		if err := writeAtomic(out, res.WriteJSON); err != nil {
+			return err
+		}
+	}
+	var err error
+	if format == "json" {
 		err = res.WriteJSON(stdout)
 	} else {
 		err = res.WriteTable(stdout)
@@ -201,7 +208,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	if *failOnError && len(res.Failed) > 0 {
+	if failOnError && len(res.Failed) > 0 {
 		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
 	}
 	return nil

@@ -62,21 +62,5 @@ Flags:
 	if err != nil {
 		return err
 	}
-	if *out != "" {
-		if err := writeAtomic(*out, res.WriteJSON); err != nil {
-			return err
-		}
-	}
-	if *format == "json" {
-		err = res.WriteJSON(stdout)
-	} else {
-		err = res.WriteTable(stdout)
-	}
-	if err != nil {
-		return err
-	}
-	if *failOnError && len(res.Failed) > 0 {
-		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
-	}
-	return nil
+	return emitResult(res, *out, *format, *failOnError, stdout)
 }
