@@ -24,7 +24,6 @@ build: setup
 demo: build
 	./$(BIN) run --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8
 	./$(BIN) report --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8 --reference $(REFERENCE) --out out/report --quiet
-	@echo "report: out/report/index.html (also report.md, report.json, junit.xml)"
 
 test: setup
 	$(GO) vet ./...
