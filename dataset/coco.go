@@ -252,27 +252,35 @@ func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
 	ds.Items = items
 
 	// Image files no entry names.
-	err = filepath.WalkDir(imagesDir, func(p string, e fs.DirEntry, err error) error {
+	if ds.Unlisted, err = unlistedImages(imagesDir, func(rel string) bool { return named(byName, rel) }); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+// unlistedImages lists, sorted and slash-separated relative to dir, the image
+// files under dir that known does not name (COCO and VOC annotations list their
+// images; a file they leave out is reported, not evaluated).
+func unlistedImages(dir string, known func(rel string) bool) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("dataset: scan %s: %w", p, err)
 		}
 		if e.IsDir() || !isImageExt(p) {
 			return nil
 		}
-		rel, err := filepath.Rel(imagesDir, p)
+		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return fmt.Errorf("dataset: %s: %w", p, err)
 		}
-		if rel = filepath.ToSlash(rel); !named(byName, rel) {
-			ds.Unlisted = append(ds.Unlisted, rel)
+		if rel = filepath.ToSlash(rel); !known(rel) {
+			out = append(out, rel)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(ds.Unlisted)
-	return ds, nil
+	sort.Strings(out)
+	return out, err
 }
 
 // named reports whether name is a key of m.

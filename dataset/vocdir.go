@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,26 +103,9 @@ func OpenVOC(dir string) (*Dataset, error) {
 	}
 	sort.Slice(ds.Items, func(i, j int) bool { return ds.Items[i].Name < ds.Items[j].Name })
 
-	err = filepath.WalkDir(imgDir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("dataset: scan %s: %w", p, err)
-		}
-		if e.IsDir() || !isImageExt(p) {
-			return nil
-		}
-		rel, err := filepath.Rel(imgDir, p)
-		if err != nil {
-			return fmt.Errorf("dataset: %s: %w", p, err)
-		}
-		if rel = filepath.ToSlash(rel); byName[rel] == "" {
-			ds.Unlisted = append(ds.Unlisted, rel)
-		}
-		return nil
-	})
-	if err != nil {
+	if ds.Unlisted, err = unlistedImages(imgDir, func(rel string) bool { return byName[rel] != "" }); err != nil {
 		return nil, err
 	}
-	sort.Strings(ds.Unlisted)
 	return ds, nil
 }
 
