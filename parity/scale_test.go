@@ -246,22 +246,10 @@ func vmHWM(tb testing.TB) float64 {
 //	DETPARITY_SCENES=1000 go test ./parity -run '^$' -bench BenchmarkRunScenes -benchtime 1x
 func BenchmarkRunScenes(b *testing.B) {
 	n, workers := 200, 1
-	if v := os.Getenv("DETPARITY_SCENES"); v != "" {
-		var err error
-		n, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
-	if v := os.Getenv("DETPARITY_WORKERS"); v != "" {
-		var err error
-		workers, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
+	n = envInt(b, "DETPARITY_SCENES", n)
+	workers = envInt(b, "DETPARITY_WORKERS", workers)
 	cfg := DefaultConfig()
-	if v := os.Getenv("DETPARITY_THREADS"); v != "" {
-		var err error
-		cfg.Threads, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
+	cfg.Threads = envInt(b, "DETPARITY_THREADS", cfg.Threads)
 	cfg.Model = fixtureModel
 	cfg.Data = "scenes"
 	cfg.Pipelines = []string{"sg-coco"}
@@ -298,17 +286,9 @@ func BenchmarkRunScenes(b *testing.B) {
 //	go test ./parity -run '^$' -bench BenchmarkRunFixtures -benchtime 3x
 func BenchmarkRunFixtures(b *testing.B) {
 	workers := 1
-	if v := os.Getenv("DETPARITY_WORKERS"); v != "" {
-		var err error
-		workers, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
+	workers = envInt(b, "DETPARITY_WORKERS", workers)
 	cfg := DefaultConfig()
-	if v := os.Getenv("DETPARITY_THREADS"); v != "" {
-		var err error
-		cfg.Threads, err = strconv.Atoi(v)
-		require.NoError(b, err)
-	}
+	cfg.Threads = envInt(b, "DETPARITY_THREADS", cfg.Threads)
 	cfg.Model = fixtureModel
 	cfg.Data = "../fixtures/eval"
 	cfg.Pipelines = []string{"sg-coco"}
@@ -353,4 +333,15 @@ func TestWriteJSONStreamed(t *testing.T) {
 	indentCompactArrays(&want, raw)
 	want.WriteByte('\n')
 	assert.Equal(t, want.String(), string(jsonBytes(t, small)))
+}
+
+// envInt is the integer in environment variable name, or def when it is unset.
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(b, err, name)
+	return n
 }
