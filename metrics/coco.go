@@ -83,12 +83,22 @@ const (
 // range bit masks over the IoU thresholds: bit t of tp is a true positive at threshold t,
 // bit t of ig is ignored there (matched to an ignored ground truth, or unmatched and
 // outside the area range). A detection neither tp nor ig at t is a false positive.
+//
+// An evaluator keeps one per detection evaluated (up to COCOMaxDets per image and
+// category; a 10 000-image run about a million), so the entry is packed into 32 bytes:
+// the score stays a float64 (results files may hold any double, and the sort must see
+// exactly pycocotools' order), the image is an index into [COCOEvaluator]'s imageIDs
+// rather than the 8-byte id, and the rank, below COCOMaxDets, fits a byte.
 type cocoDet struct {
 	score  float64
-	image  int64
-	rank   int32
+	image  uint32 // index into COCOEvaluator.imageIDs
+	rank   uint8  // 0..COCOMaxDets-1
 	tp, ig [numAreas]uint16
 }
+
+// cocoDet.rank is a uint8: this fails to compile (negative array length) should
+// COCOMaxDets ever exceed 256.
+var _ [256 - COCOMaxDets]struct{}
 
 // cocoCat is everything accumulate needs of one category.
 type cocoCat struct {
@@ -102,6 +112,10 @@ type cocoCat struct {
 // ([COCOEvaluator.AddImage]), on as many evaluators as you like, [COCOEvaluator.Merge]
 // them, and [COCOEvaluator.Summarize]. The result is the same whatever the split and
 // order, and the same as pycocotools on the same data.
+//
+// Memory: 32 bytes per detection evaluated (at most [COCOMaxDets] per image and
+// category) plus a few words per image; a caller that knows its detection counts up
+// front can [COCOEvaluator.Reserve] them and spare the garbage of append growth.
 //
 // Rules (cocoeval.py): per image and category, ground truths are ordered regular first,
 // ignored last (stable), where ignored means crowd or Area outside the range being
@@ -132,7 +146,11 @@ type COCOEvaluator struct {
 	catIDs   []int64
 	catIndex map[int64]int
 	cats     []cocoCat
-	images   map[int64]struct{}
+	images   map[int64]struct{} // the ids of imageIDs, for the duplicate check
+	// imageIDs are the image ids in the order added (merged evaluators' appended);
+	// cocoDet.image indexes it. Summarize breaks score ties by these ids, not by the
+	// indices, so the order of AddImage and Merge calls does not matter.
+	imageIDs []int64
 
 	droppedGT, droppedDets int
 
@@ -170,16 +188,33 @@ func NewCOCOEvaluator(categoryIDs []int64) (*COCOEvaluator, error) {
 func (e *COCOEvaluator) CategoryIDs() []int64 { return slices.Clone(e.catIDs) }
 
 // Images is the number of images added.
-func (e *COCOEvaluator) Images() int { return len(e.images) }
+func (e *COCOEvaluator) Images() int { return len(e.imageIDs) }
+
+// Reserve grows the detection store of category categoryID so that n more of its
+// detections (as kept by AddImage: at most [COCOMaxDets] per image) can be added, here
+// or by [COCOEvaluator.Merge], without reallocating it. It changes no result; it only
+// spares the garbage that append growth leaves behind (up to about twice the final
+// store) when the counts are known up front, e.g. from a results file. An unknown
+// category id, or n <= 0, does nothing.
+func (e *COCOEvaluator) Reserve(categoryID int64, n int) {
+	k, ok := e.catIndex[categoryID]
+	if !ok || n <= 0 {
+		return
+	}
+	e.cats[k].dets = slices.Grow(e.cats[k].dets, n)
+}
 
 // AddImage evaluates one image: its ground truths and detections (all of them; the
 // cut to 100 per category happens here). Every annotation and detection must carry
 // imageID. It fails, adding nothing, when the image was added before (here or in a
-// merged evaluator), an ImageID differs, a score or box value is NaN or infinite, or
-// a ground truth's Area is NaN.
+// merged evaluator), an ImageID differs, a score or box value is NaN or infinite, a
+// ground truth's Area is NaN, or the evaluator already holds 2³² images.
 func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCODetection) error {
 	if _, dup := e.images[imageID]; dup {
 		return fmt.Errorf("metrics: COCO image %d added twice, want each image once", imageID)
+	}
+	if uint64(len(e.imageIDs)) > math.MaxUint32 {
+		return fmt.Errorf("metrics: COCO image %d: the evaluator holds %d images, want at most 2³² (detections index their image with a uint32)", imageID, len(e.imageIDs))
 	}
 	for i, g := range gts {
 		if g.ImageID != imageID {
@@ -198,6 +233,8 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 		}
 	}
 	e.images[imageID] = struct{}{}
+	img := uint32(len(e.imageIDs))
+	e.imageIDs = append(e.imageIDs, imageID)
 
 	// Group by category index; stable sorts keep file order inside a category, and
 	// detections of one category come out in pycocotools' mergesort order by -score.
@@ -260,7 +297,7 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 		for d1 < len(ds) && dk[dp[d1]] == k {
 			d1++
 		}
-		e.evalImageCat(imageID, &e.cats[k], gts, gs[g0:g1], dts, ds[d0:d1])
+		e.evalImageCat(img, &e.cats[k], gts, gs[g0:g1], dts, ds[d0:d1])
 		g0, d0 = g1, d1
 	}
 	return nil
@@ -312,9 +349,10 @@ func bbIoU(d, g [4]float64, crowd bool) float64 {
 	return i / (da + ga - i)
 }
 
-// evalImageCat is evaluateImg for every area range at once. gi lists the image's
-// ground truths of the category in file order, di its detections sorted by score.
-func (e *COCOEvaluator) evalImageCat(imageID int64, c *cocoCat, gts []COCOAnnotation, gi []int, dts []COCODetection, di []int) {
+// evalImageCat is evaluateImg for every area range at once. img is the image's index
+// into e.imageIDs, gi lists its ground truths of the category in file order, di its
+// detections sorted by score.
+func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotation, gi []int, dts []COCODetection, di []int) {
 	di = di[:min(len(di), COCOMaxDets)]
 	G, D := len(gi), len(di)
 	if cap(e.ious) < G*D {
@@ -333,7 +371,7 @@ func (e *COCOEvaluator) evalImageCat(imageID int64, c *cocoCat, gts []COCOAnnota
 	}
 	first := len(c.dets)
 	for dd, j := range di {
-		c.dets = append(c.dets, cocoDet{score: dts[j].Score, image: imageID, rank: int32(dd)})
+		c.dets = append(c.dets, cocoDet{score: dts[j].Score, image: img, rank: uint8(dd)})
 	}
 	recs := c.dets[first:]
 
@@ -422,8 +460,10 @@ func (e *COCOEvaluator) evalImageCat(imageID int64, c *cocoCat, gts []COCOAnnota
 	}
 }
 
-// Merge adds everything in o to e (o is left unchanged). It fails, changing nothing,
-// when the category ids differ or an image was added to both.
+// Merge adds everything in o to e (o is left unchanged; its images come after e's in
+// e's image order, which no result depends on). It fails, changing nothing, when the
+// category ids differ, an image was added to both, or together they hold more than 2³²
+// images.
 func (e *COCOEvaluator) Merge(o *COCOEvaluator) error {
 	if !slices.Equal(e.catIDs, o.catIDs) {
 		return fmt.Errorf("metrics: merging a COCO evaluator with categories %v into one with %v, want equal", o.catIDs, e.catIDs)
@@ -436,16 +476,26 @@ func (e *COCOEvaluator) Merge(o *COCOEvaluator) error {
 			return fmt.Errorf("metrics: merging COCO evaluators that both hold image %d, want disjoint images", id)
 		}
 	}
+	if n := uint64(len(e.imageIDs)) + uint64(len(o.imageIDs)); n > math.MaxUint32+1 {
+		return fmt.Errorf("metrics: merging COCO evaluators would hold %d images, want at most 2³² (detections index their image with a uint32)", n)
+	}
 	for id := range o.images {
 		e.images[id] = struct{}{}
 	}
+	// o's image indices shift by the number of images e already had.
+	off := uint32(len(e.imageIDs))
+	e.imageIDs = append(e.imageIDs, o.imageIDs...)
 	for k := range e.cats {
 		c, oc := &e.cats[k], &o.cats[k]
 		for a := range numAreas {
 			c.npig[a] += oc.npig[a]
 		}
 		c.gt += oc.gt
+		n := len(c.dets)
 		c.dets = append(c.dets, oc.dets...)
+		for i := n; i < len(c.dets); i++ {
+			c.dets[i].image += off
+		}
 	}
 	e.droppedGT += o.droppedGT
 	e.droppedDets += o.droppedDets
@@ -528,7 +578,7 @@ func (s *COCOSummary) Recall(t, k, a, m int) float64 {
 // again after more images are added or merged.
 func (e *COCOEvaluator) Summarize() COCOSummary {
 	K := len(e.cats)
-	s := COCOSummary{Images: len(e.images), DroppedGT: e.droppedGT, DroppedDets: e.droppedDets}
+	s := COCOSummary{Images: len(e.imageIDs), DroppedGT: e.droppedGT, DroppedDets: e.droppedDets}
 	for a := range numAreas {
 		for m := range numMaxDets {
 			s.precision[a][m] = make([]float64, COCOIoUThresholds*COCORecallPoints*K)
@@ -540,13 +590,15 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 	for k := range e.cats {
 		c := &e.cats[k]
 		// Equal to a stable sort by -score of the detections concatenated in image id
-		// order, each image's in rank order: (image, rank) is unique.
+		// order, each image's in rank order: (image, rank) is unique. Ties compare the
+		// image ids, not the indices, whose order depends on how images were added.
+		ids := e.imageIDs
 		slices.SortFunc(c.dets, func(x, y cocoDet) int {
 			if v := cmp.Compare(y.score, x.score); v != 0 {
 				return v
 			}
-			if v := cmp.Compare(x.image, y.image); v != 0 {
-				return v
+			if x.image != y.image {
+				return cmp.Compare(ids[x.image], ids[y.image])
 			}
 			return cmp.Compare(x.rank, y.rank)
 		})
@@ -661,7 +713,7 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 		}
 		nd := 0
 		for _, d := range c.dets {
-			if d.rank < COCOMaxDets {
+			if int(d.rank) < COCOMaxDets {
 				nd++
 			}
 		}

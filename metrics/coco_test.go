@@ -2,8 +2,10 @@ package metrics
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -264,6 +266,9 @@ func TestCOCOShardMergeEqualsOneRun(t *testing.T) {
 	require.NoError(t, shards[2].Merge(shards[1]))
 	require.NoError(t, shards[2].Merge(shards[0]))
 	got := shards[2].Summarize()
+	// The merged shards' images are indexed in another order than one's; the sorted
+	// detections, read back as image ids, must still come out in the same order.
+	assert.Equal(t, sortedCOCODets(one), sortedCOCODets(shards[2]))
 	assert.Equal(t, want.Stats, got.Stats)
 	assert.Equal(t, want.PerCategory, got.PerCategory)
 	assert.Equal(t, want.precision, got.precision)
@@ -330,12 +335,141 @@ func TestCOCOEvaluatorErrors(t *testing.T) {
 	o, err := NewCOCOEvaluator([]int64{1})
 	require.NoError(t, err)
 	require.NoError(t, o.AddImage(5, nil, nil))
+	require.NoError(t, o.AddImage(7, nil, []COCODetection{cdet(7, 1, 0, 0, 1, 1, 0.5)}))
 	require.ErrorContains(t, e.Merge(o), "both hold image 5")
 	require.ErrorContains(t, e.Merge(e), "into itself")
 	p, err := NewCOCOEvaluator([]int64{2})
 	require.NoError(t, err)
 	require.ErrorContains(t, e.Merge(p), "want equal")
 	assert.Equal(t, 1, e.Images(), "failed calls add nothing")
+	assert.Equal(t, []int64{5}, e.imageIDs, "failed calls add nothing")
+	assert.Empty(t, e.cats[0].dets, "failed calls add nothing")
+	assert.Len(t, e.images, 1, "failed calls add nothing")
+}
+
+// cocoDetKey is a cocoDet with its image index resolved to the image id.
+type cocoDetKey struct {
+	score  float64
+	image  int64
+	rank   uint8
+	tp, ig [numAreas]uint16
+}
+
+// sortedCOCODets returns e's detections per category in Summarize's order.
+func sortedCOCODets(e *COCOEvaluator) [][]cocoDetKey {
+	e.Summarize()
+	out := make([][]cocoDetKey, len(e.cats))
+	for k, c := range e.cats {
+		for _, d := range c.dets {
+			out[k] = append(out[k], cocoDetKey{d.score, e.imageIDs[d.image], d.rank, d.tp, d.ig})
+		}
+	}
+	return out
+}
+
+func TestCOCODetEntrySize(t *testing.T) {
+	// An evaluator keeps one entry per detection evaluated (about a million for 10 000
+	// images); it was 40 bytes with an int64 image id and an int32 rank.
+	assert.LessOrEqual(t, unsafe.Sizeof(cocoDet{}), uintptr(32))
+}
+
+func TestCOCOMergeRemapsImages(t *testing.T) {
+	// Image ids in the reverse of the order added, equal scores across images: the tie
+	// order must follow the ids (30 before 40 before 50), whichever evaluator each
+	// image came from and whatever its index there.
+	img := func(id int64) ([]COCOAnnotation, []COCODetection) {
+		return []COCOAnnotation{ann(id, id, 1, 0, 0, 10, 10, 100, false)},
+			[]COCODetection{cdet(id, 1, 0, 0, 10, 10, 0.5), cdet(id, 1, 50, 50, 10, 10, 0.5)}
+	}
+	a, err := NewCOCOEvaluator([]int64{1})
+	require.NoError(t, err)
+	b, err := NewCOCOEvaluator([]int64{1})
+	require.NoError(t, err)
+	for _, id := range []int64{50, 30} {
+		g, d := img(id)
+		require.NoError(t, b.AddImage(id, g, d))
+	}
+	g, d := img(40)
+	require.NoError(t, a.AddImage(40, g, d))
+	require.NoError(t, a.Merge(b))
+	assert.Equal(t, []int64{40, 50, 30}, a.imageIDs)
+	var got []int64
+	for _, d := range sortedCOCODets(a)[0] {
+		got = append(got, d.image, int64(d.rank))
+	}
+	assert.Equal(t, []int64{30, 0, 30, 1, 40, 0, 40, 1, 50, 0, 50, 1}, got)
+	assert.Equal(t, []int64{50, 30}, b.imageIDs, "o is left unchanged")
+	assert.Equal(t, uint32(0), b.cats[0].dets[0].image, "o is left unchanged")
+}
+
+func TestCOCOReserve(t *testing.T) {
+	e, err := NewCOCOEvaluator([]int64{1, 2})
+	require.NoError(t, err)
+	e.Reserve(9, 1000) // unknown category: nothing
+	e.Reserve(2, -1)   // nothing
+	e.Reserve(2, 0)
+	assert.Zero(t, cap(e.cats[1].dets))
+
+	// 150 detections of category 1 on image 1 (100 kept), 30 on image 2: 130 kept.
+	var d1, d2 []COCODetection
+	for j := range 150 {
+		d1 = append(d1, cdet(1, 1, float64(j), 0, 10, 10, float64(j)/150))
+	}
+	for j := range 30 {
+		d2 = append(d2, cdet(2, 1, float64(j), 0, 10, 10, 0.5), cdet(2, 2, 0, 0, 1, 1, 0.1))
+	}
+	e.Reserve(1, 130)
+	c := &e.cats[0]
+	before, data := cap(c.dets), unsafe.SliceData(c.dets)
+	require.GreaterOrEqual(t, before, 130)
+	require.NoError(t, e.AddImage(1, nil, d1))
+	require.NoError(t, e.AddImage(2, nil, d2))
+	assert.Len(t, c.dets, 130)
+	assert.Equal(t, before, cap(c.dets), "no reallocation after Reserve")
+	assert.Same(t, data, unsafe.SliceData(c.dets), "no reallocation after Reserve")
+
+	// Reserve then Merge: o's detections fit too.
+	d3 := slices.Clone(d1[:40])
+	for j := range d3 {
+		d3[j].ImageID = 3
+	}
+	o, err := NewCOCOEvaluator([]int64{1, 2})
+	require.NoError(t, err)
+	require.NoError(t, o.AddImage(3, nil, d3))
+	e.Reserve(1, 40)
+	before, data = cap(c.dets), unsafe.SliceData(c.dets)
+	require.NoError(t, e.Merge(o))
+	assert.Len(t, c.dets, 170)
+	assert.Equal(t, before, cap(c.dets), "no reallocation after Reserve")
+	assert.Same(t, data, unsafe.SliceData(c.dets), "no reallocation after Reserve")
+}
+
+func TestEvaluateCOCOEqualsAddImage(t *testing.T) {
+	// EvaluateCOCO reserves each category's kept detections up front; its results are
+	// those of adding the images one by one, in id order, without.
+	ids, gts, dts := randomCOCOImages(11, 200)
+	gt := &COCOGroundTruth{Path: "gt.json"}
+	for _, c := range []int64{1, 2, 3} {
+		gt.Categories = append(gt.Categories, COCOCategory{ID: c})
+	}
+	var all []COCODetection
+	for i, id := range ids {
+		gt.Images = append(gt.Images, COCOImage{ID: id})
+		gt.Annotations = append(gt.Annotations, gts[i]...)
+		all = append(all, dts[i]...)
+	}
+	got, err := EvaluateCOCO(gt, all)
+	require.NoError(t, err)
+	e, err := NewCOCOEvaluator([]int64{1, 2, 3})
+	require.NoError(t, err)
+	order := slices.Clone(ids)
+	slices.Sort(order)
+	for _, id := range order {
+		i := slices.Index(ids, id)
+		require.NoError(t, e.AddImage(id, gts[i], dts[i]))
+	}
+	want := e.Summarize()
+	assert.Equal(t, want, got)
 }
 
 func nanScore() float64 { var z float64; return z / z }

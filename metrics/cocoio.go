@@ -333,6 +333,23 @@ func EvaluateCOCO(gt *COCOGroundTruth, dts []COCODetection) (COCOSummary, error)
 		}
 		dtBy[i] = append(dtBy[i], d)
 	}
+	// The kept detections per category are known up front (each image's, cut to
+	// COCOMaxDets per category): reserve them rather than grow by appending.
+	perImage, kept := make([]int, len(e.catIDs)), make([]int, len(e.catIDs))
+	for _, d := range dtBy {
+		for _, x := range d {
+			if k, ok := e.catIndex[x.CategoryID]; ok {
+				perImage[k]++
+			}
+		}
+		for k, n := range perImage {
+			kept[k] += min(n, COCOMaxDets)
+		}
+		clear(perImage)
+	}
+	for k, n := range kept {
+		e.Reserve(e.catIDs[k], n)
+	}
 	for i, id := range ids {
 		if err := e.AddImage(id, gtBy[i], dtBy[i]); err != nil {
 			return COCOSummary{}, fmt.Errorf("%s: %w", gt.Path, err)
