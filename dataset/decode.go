@@ -110,6 +110,20 @@ func CheckSize(path string, maxPixels int) (w, h int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	return checked(path, hdr, maxPixels)
+}
+
+// CheckSizeBytes is CheckSize on the content of a file already read (data);
+// path only names it in errors.
+func CheckSizeBytes(path string, data []byte, maxPixels int) (w, h int, err error) {
+	hdr, err := readHeader(path, bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, err
+	}
+	return checked(path, hdr, maxPixels)
+}
+
+func checked(path string, hdr header, maxPixels int) (w, h int, err error) {
 	if err := hdr.check(path, maxPixels); err != nil {
 		return 0, 0, err
 	}

@@ -16,16 +16,18 @@ import (
 	"github.com/detparity/detparity/frame"
 )
 
-// Decoder implements dataset.Decoder with gocv.IMRead(path, gocv.IMReadColor), i.e.
+// Decoder implements dataset.Decoder with gocv.IMDecode(file bytes, gocv.IMReadColor), i.e.
 // cv2.imread semantics: BGR order; libjpeg's IDCT and smooth ("fancy") chroma
 // upsampling; gray replicated, 16-bit reduced to 8, alpha dropped; and the EXIF
 // orientation of a JPEG applied (IMREAD_COLOR does not include
 // IMREAD_IGNORE_ORIENTATION), exactly as cv2.imread does.
 //
-// Before OpenCV sees the file, dataset.CheckSize reads the header in Go and refuses
+// The file is read once. Before OpenCV sees its bytes, dataset.CheckSizeBytes reads the
+// header in Go and refuses
 // images of more than MaxPixels (dataset.DefaultMaxPixels when <= 0), so a hostile
 // 100000x100000 header never reaches OpenCV's allocator. The format is limited to what
-// dataset.CheckSize reads: JPEG, PNG, BMP.
+// dataset.CheckSizeBytes reads: JPEG, PNG, BMP. The bytes are decoded with cv::imdecode,
+// which applies the same codecs and EXIF orientation as cv::imread.
 //
 // A JPEG without an end-of-image marker after its scans is refused: libjpeg decodes a
 // truncated file with only a warning on stderr and fills the missing rows with gray,
@@ -40,17 +42,24 @@ func (Decoder) Name() string { return "opencv" }
 
 // Decode reads path with OpenCV and returns its pixels in BGR order.
 func (d Decoder) Decode(path string) (frame.Image, error) {
-	w, h, err := dataset.CheckSize(path, d.MaxPixels)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return frame.Image{}, fmt.Errorf("opencv: decode: %w", err)
+	}
+	w, h, err := dataset.CheckSizeBytes(path, data, d.MaxPixels)
 	if err != nil {
 		return frame.Image{}, err
 	}
-	if err := checkJPEGComplete(path); err != nil {
+	if err := checkJPEGComplete(path, data); err != nil {
 		return frame.Image{}, err
 	}
-	m := gocv.IMRead(path, gocv.IMReadColor)
+	m, err := gocv.IMDecode(data, gocv.IMReadColor)
+	if err != nil {
+		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s: %w", path, err)
+	}
 	defer m.Close()
 	if m.Empty() {
-		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s (corrupt or unsupported): cv::imread returned an empty image", path)
+		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s (corrupt or unsupported): cv::imdecode returned an empty image", path)
 	}
 	if m.Type() != gocv.MatTypeCV8UC3 || !m.IsContinuous() {
 		return frame.Image{}, fmt.Errorf("opencv: decode %s: got a Mat of type %v (continuous %v), expected continuous CV_8UC3", path, m.Type(), m.IsContinuous())
@@ -65,15 +74,11 @@ func (d Decoder) Decode(path string) (frame.Image, error) {
 	return im, nil
 }
 
-// checkJPEGComplete fails when path is a JPEG with no EOI marker (FF D9) after its first
+// checkJPEGComplete fails when b, the content of path, is a JPEG with no EOI marker (FF D9) after its first
 // SOS: inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so
 // the first FF D9 after the scans starts is the end of the image. A thumbnail's EOI
 // lives inside an APP1 segment before the SOS and is skipped with it. Other formats pass.
-func checkJPEGComplete(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("opencv: decode: %w", err)
-	}
+func checkJPEGComplete(path string, b []byte) error {
 	if !bytes.HasPrefix(b, []byte{0xFF, 0xD8}) {
 		return nil
 	}

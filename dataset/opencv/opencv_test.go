@@ -162,7 +162,7 @@ func TestCorruptFiles(t *testing.T) {
 
 	truncP := imgtest.Write(t, filepath.Join(dir, "trunc.png"), png[:len(png)/2])
 	_, err = dec.Decode(truncP)
-	assert.EqualError(t, err, "opencv: cannot decode "+truncP+" (corrupt or unsupported): cv::imread returned an empty image")
+	assert.EqualError(t, err, "opencv: cannot decode "+truncP+" (corrupt or unsupported): cv::imdecode returned an empty image")
 
 	rnd := make([]byte, 4096)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -187,5 +187,5 @@ func TestCorruptFiles(t *testing.T) {
 
 	missing := filepath.Join(dir, "missing.jpg")
 	_, err = dec.Decode(missing)
-	assert.EqualError(t, err, "dataset: decode: open "+missing+": no such file or directory")
+	assert.EqualError(t, err, "opencv: decode: open "+missing+": no such file or directory")
 }
