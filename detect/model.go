@@ -79,6 +79,11 @@ func (m *Model) newSession() error {
 			return fmt.Errorf("intra-op threads %d: %w", m.opts.Threads, err)
 		}
 	}
+	if m.opts.NoSpin {
+		if err := m.sessionOpt.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+			return fmt.Errorf("turning intra-op spinning off: %w", err)
+		}
+	}
 	outNames := make([]string, len(m.sig.Outputs))
 	for i, o := range m.sig.Outputs {
 		outNames[i] = o.Name

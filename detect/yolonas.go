@@ -29,6 +29,10 @@ type Options struct {
 	ClassAgnostic bool
 	// Threads is ONNX Runtime's intra-op thread count; 0 leaves ORT's default.
 	Threads int
+	// NoSpin makes ONNX Runtime's intra-op threads sleep instead of spinning
+	// while they wait for work (session.intra_op.allow_spinning = 0): for a
+	// session that shares the cores with other work, such as image decoding.
+	NoSpin bool
 	// Layout is the output layout; LayoutAuto ("") detects it from the outputs (see DetectLayout).
 	Layout Layout
 	// Batch is how many images one ONNX Runtime run takes for a model with a dynamic batch dimension (InferBatch
