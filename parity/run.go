@@ -63,10 +63,16 @@ type Config struct {
 	// distributions see what lies below Conf. Matching at Conf is unaffected: NMS
 	// keeps the same boxes above Conf whatever lower-scored boxes exist.
 	Floor float64
-	// Workers is the number of images processed at once, each worker with its own
-	// ONNX Runtime session. Results do not depend on it.
+	// Workers is the number of images run through the model at once, each worker
+	// with its own ONNX Runtime session. Results do not depend on it.
 	Workers int
-	// Threads is ONNX Runtime's intra-op thread count per session (0: its default).
+	// Loaders is the number of goroutines that decode and preprocess images ahead
+	// of the workers, so that the model does not wait for pixels (0: one more
+	// than workers, so that the next image is ready while a loader is still busy
+	// with the one after). Results do not depend on it.
+	Loaders int
+	// Threads is ONNX Runtime's intra-op thread count per session (0: the cores
+	// the loaders leave, shared equally between the workers, at least 1).
 	Threads int
 	// Bins is the number of fixed histogram bins on [0,1].
 	Bins int
@@ -87,6 +93,17 @@ type Config struct {
 	// Progress, when set, is called after each image with the number done so far.
 	Progress func(done, total int)
 }
+
+// GCPercent is the garbage-collection target (GOGC) the detparity command runs
+// with unless the GOGC environment variable is set; the library leaves the
+// setting to its program. What a run keeps is its compact per-image records,
+// pointer-free float32 and int32 slices that the collector marks at almost no
+// cost, while every image passes through megabytes of short-lived pixels. At
+// Go's default of 100 the heap grows to twice the records between collections,
+// at 25 to 1.25 times: on 10 000 images (1.7 M detections kept) peak RSS drops
+// from 320 to 267 MiB for about 3 % more wall time (BENCHMARKS.md). Programs
+// making large runs through the library can call debug.SetGCPercent(GCPercent).
+const GCPercent = 25
 
 // DefaultReferenceFloor is the default Config.ReferenceFloor.
 const DefaultReferenceFloor = 0.05
@@ -401,11 +418,23 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	opts := detect.DefaultOptions()
 	opts.Conf = cfg.Floor
 	opts.IoU = cfg.NMSIoU
+	workers := min(cfg.Workers, max(1, len(order)), runtime.NumCPU()*4)
+	loaders := cfg.Loaders
+	if loaders <= 0 {
+		loaders = workers + 1
+	}
+	loaders = min(loaders, max(1, len(order)), runtime.NumCPU()*4)
+	// The sessions share the cores with the loaders: by default each gets an
+	// equal part of what the loaders leave (at least one thread), and idle
+	// intra-op threads sleep rather than spin.
 	opts.Threads = cfg.Threads
+	if opts.Threads == 0 {
+		opts.Threads = max(1, (runtime.NumCPU()-loaders)/workers)
+	}
+	opts.NoSpin = true
 	// Layouts whose outputs do not tell the class count (NMS inside, end-to-end)
 	// check each detection's class id against the label set instead.
 	opts.NumClasses = len(classes)
-	workers := min(cfg.Workers, max(1, len(order)), runtime.NumCPU()*4)
 	// sessions[w][m] is worker w's session of model m.
 	sessions := make([][]*detect.Model, workers)
 	defer func() {
@@ -473,36 +502,75 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	}
 
 	plans := newPlanCache(runs)
-	// Outcomes are consumed in shard order (so the result does not depend on the
-	// number of workers) and dropped once summarised: at most about one per worker
-	// waits in pending.
+	// Two stages, so that the model is not kept waiting for pixels: loaders
+	// decode each image and preprocess it for every run into a tensor set,
+	// workers run the model on it, decode the outputs and summarise. A tensor
+	// set is taken from a pool of loaders+workers sets and returned once the
+	// model has run, so at most that many images are in flight. Outcomes are
+	// consumed in shard order (so the result does not depend on the number of
+	// workers or loaders) and dropped once summarised.
+	free := make(chan [][]float32, loaders+workers)
+	for range loaders + workers {
+		set := make([][]float32, len(runs))
+		for r, rn := range runs {
+			mw, mh := sessions[0][rn.model].InputSize()
+			set[r] = make([]float32, 3*mw*mh)
+		}
+		free <- set
+	}
+	jobs := make(chan int)
+	ready := make(chan prepared)
+	var tm Timing
+	var mu sync.Mutex // guards tm, pending, next, colErr, done
+	start := time.Now()
+	var lwg sync.WaitGroup
+	for range loaders {
+		lwg.Add(1)
+		go func() {
+			defer lwg.Done()
+			for k := range jobs {
+				set := <-free
+				p, load, pre := prepareImage(ld, order[k], decoders, plans, set)
+				p.k = k
+				mu.Lock()
+				tm.Load += load
+				tm.Preprocess += pre
+				mu.Unlock()
+				ready <- p
+			}
+		}()
+	}
+	go func() {
+		lwg.Wait()
+		close(ready)
+	}()
 	pending := map[int]imageOutcome{}
 	next := 0
 	var colErr error
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
 	done := 0
-	var tm Timing
-	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
+	var wwg sync.WaitGroup
+	for w := range workers {
+		wwg.Add(1)
 		go func(ms []*detect.Model) {
-			defer wg.Done()
-			tensors := make([][]float32, len(ms))
-			for m := range ms {
-				mw, mh := ms[m].InputSize()
-				tensors[m] = make([]float32, 3*mw*mh)
-			}
-			for k := range jobs {
-				o, rt := evalImage(ld, order[k], decoders, plans, ms, tensors)
+			defer wwg.Done()
+			for {
+				t0 := time.Now()
+				p, ok := <-ready
+				wait := time.Since(t0)
+				if !ok {
+					mu.Lock()
+					tm.Wait += wait
+					mu.Unlock()
+					return
+				}
+				o, rt := inferImage(p, plans.runs, ms)
+				free <- p.tensors
 				mu.Lock()
-				tm.Load += rt.Load
-				tm.Preprocess += rt.Preprocess
+				tm.Wait += wait
 				tm.Run += rt.Run
 				tm.Post += rt.Post
-				t0 := time.Now()
-				pending[k] = o
+				t1 := time.Now()
+				pending[p.k] = o
 				for {
 					o, ok := pending[next]
 					if !ok {
@@ -514,7 +582,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 					}
 					next++
 				}
-				tm.Collect += time.Since(t0)
+				tm.Collect += time.Since(t1)
 				done++
 				if cfg.Progress != nil {
 					cfg.Progress(done, len(order))
@@ -534,73 +602,100 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 		}
 	}
 	close(jobs)
-	wg.Wait()
+	wwg.Wait()
 	if err := ctx.Err(); err != nil && done < len(order) {
 		return nil, fmt.Errorf("parity: interrupted after %d of %d images: %w", done, len(order), err)
 	}
 	if colErr != nil {
 		return nil, colErr
 	}
+	tm.Images, tm.Workers, tm.Loaders, tm.Wall = len(order), workers, loaders, time.Since(start)
+	t0 := time.Now()
 	if err := col.finish(); err != nil {
 		return nil, err
 	}
-	tm.Images, tm.Workers, tm.Wall = len(order), workers, time.Since(start)
+	tm.Finish = time.Since(t0)
 	res.timing = tm
 	return res, nil
 }
 
-// evalImage runs image i through every pipeline; it also returns the time spent
-// inside ONNX Runtime's Run.
-func evalImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache, ms []*detect.Model, tensors [][]float32) (imageOutcome, Timing) {
-	var rt Timing
+// prepared is one image decoded and preprocessed for every run: the loaders'
+// output and the workers' input.
+type prepared struct {
+	k       int          // position in the run's image order
+	o       imageOutcome // name, size and ground truth; or the failure
+	where   string       // what errors name: the file, or the source's name
+	tensors [][]float32  // per run: the model's input (a set from the pool)
+	geoms   []letterbox.Geometry
+}
+
+// prepareImage decodes image i once per decoder and preprocesses it for every
+// run into set. It returns the times spent loading and preprocessing.
+func prepareImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache, set [][]float32) (prepared, time.Duration, time.Duration) {
+	p := prepared{tensors: set}
 	t0 := time.Now()
 	name, imgs, gts, stage, err := ld.load(i, decoders)
-	rt.Load = time.Since(t0)
+	load := time.Since(t0)
 	if err != nil {
-		o := imageOutcome{name: name, err: err, failAt: stage}
+		p.o = imageOutcome{name: name, err: err, failAt: stage}
 		if len(imgs) > 0 {
-			o.w, o.h = imgs[0].W, imgs[0].H
+			p.o.w, p.o.h = imgs[0].W, imgs[0].H
 		}
-		return o, rt
+		return p, load, 0
 	}
-	w, h := imgs[0].W, imgs[0].H
-	out := imageOutcome{name: name, w: w, h: h, gts: gts}
-	for k := range out.gts {
-		out.gts[k].Box = roundBox(out.gts[k].Box)
+	p.o = imageOutcome{name: name, w: imgs[0].W, h: imgs[0].H, gts: gts}
+	for k := range p.o.gts {
+		p.o.gts[k].Box = roundBox(p.o.gts[k].Box)
 	}
-	out.dets = make([][]box.Detection, len(plans.runs))
-	where := ld.path(i)
-	if where == "" {
-		where = name
+	p.where = ld.path(i)
+	if p.where == "" {
+		p.where = name
 	}
+	p.geoms = make([]letterbox.Geometry, len(plans.runs))
+	t1 := time.Now()
 	for r, rn := range plans.runs {
 		img := imgs[rn.decoder]
 		plan, err := plans.get(r, img.W, img.H)
-		if err != nil {
-			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "preprocess", w: img.W, h: img.H}, rt
+		if err == nil {
+			err = plan.Apply(img, set[r])
 		}
-		tensor := tensors[rn.model]
-		t0 := time.Now()
-		err = plan.Apply(img, tensor)
+		if err != nil {
+			p.o = imageOutcome{name: name, err: fmt.Errorf("%s: %w", p.where, err), failAt: "preprocess", w: img.W, h: img.H}
+			break
+		}
+		p.geoms[r] = plan.Geometry()
+	}
+	return p, load, time.Since(t1)
+}
+
+// inferImage runs the model of every run on p's tensors, decodes the outputs and
+// maps the boxes back to source pixels; it also returns the time spent inside
+// ONNX Runtime's Run and after it.
+func inferImage(p prepared, runs []run, ms []*detect.Model) (imageOutcome, Timing) {
+	var rt Timing
+	out := p.o
+	if out.err != nil {
+		return out, rt
+	}
+	fail := func(err error) imageOutcome {
+		return imageOutcome{name: out.name, err: fmt.Errorf("%s: %w", p.where, err), failAt: "infer", w: out.w, h: out.h}
+	}
+	out.dets = make([][]box.Detection, len(runs))
+	for r, rn := range runs {
 		t1 := time.Now()
-		rt.Preprocess += t1.Sub(t0)
-		if err != nil {
-			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "preprocess", w: img.W, h: img.H}, rt
-		}
-		outs, err := ms[rn.model].Run(tensor)
+		outs, err := ms[rn.model].Run(p.tensors[r])
 		t2 := time.Now()
 		rt.Run += t2.Sub(t1)
 		if err != nil {
-			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "infer", w: img.W, h: img.H}, rt
+			return fail(err), rt
 		}
 		dd, err := ms[rn.model].Decode(outs, 1)
 		if err != nil {
-			return imageOutcome{name: name, err: fmt.Errorf("%s: %w", where, err), failAt: "infer", w: img.W, h: img.H}, rt
+			return fail(err), rt
 		}
 		dets := dd[0]
-		g := plan.Geometry()
 		for k := range dets {
-			dets[k].Box = roundBox(g.UnmapBox(dets[k].Box))
+			dets[k].Box = roundBox(p.geoms[r].UnmapBox(dets[k].Box))
 			dets[k].Score = float64(float32(dets[k].Score))
 		}
 		out.dets[r] = dets

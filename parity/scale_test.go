@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -73,14 +74,23 @@ func TestWorkersDeterministic(t *testing.T) {
 	cfg := subsetConfig(dir)
 	one, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
-	cfg.Workers = 2
-	two, err := Run(context.Background(), cfg)
-	require.NoError(t, err)
-	assert.Equal(t, 2, two.Timing().Workers)
+	assert.Equal(t, 2, one.Timing().Loaders)
 	require.Len(t, one.Failed, 1)
 	assert.Equal(t, FailedImage{Image: "00003b.jpg", ID: 5, Stage: "decode"}, FailedImage{Image: one.Failed[0].Image, ID: one.Failed[0].ID, Stage: one.Failed[0].Stage})
 	assert.Equal(t, []string{"lost.txt"}, one.Orphans)
-	assert.Equal(t, string(jsonBytes(t, one)), string(jsonBytes(t, two)), "1 and 2 workers give byte-identical JSON")
+	for _, wl := range [][2]int{{2, 0}, {1, 3}, {3, 1}} {
+		cfg.Workers, cfg.Loaders = wl[0], wl[1]
+		other, err := Run(context.Background(), cfg)
+		require.NoError(t, err)
+		tm := other.Timing()
+		assert.Equal(t, wl[0], tm.Workers)
+		if wl[1] == 0 {
+			wl[1] = wl[0] + 1 // one loader more than workers
+		}
+		assert.Equal(t, wl[1], tm.Loaders)
+		assert.Equal(t, 12+1, tm.Images)
+		assert.Equal(t, string(jsonBytes(t, one)), string(jsonBytes(t, other)), "%d workers and %d loaders give the JSON of 1 and 1", tm.Workers, tm.Loaders)
+	}
 }
 
 // TestShardMerge: shards 1/2 and 2/2 merged give exactly the unsharded run (the
@@ -157,10 +167,11 @@ func TestInterrupted(t *testing.T) {
 	require.Error(t, err)
 	assert.Nil(t, res)
 	assert.ErrorIs(t, err, context.Canceled)
-	// 3 done when cancelled, plus at most one in flight per worker.
+	// 3 done when cancelled, plus at most one in flight per worker and one per
+	// loader (3 by default with 2 workers).
 	n := int(calls.Load())
 	assert.GreaterOrEqual(t, n, 3)
-	assert.LessOrEqual(t, n, 3+cfg.Workers)
+	assert.LessOrEqual(t, n, 3+cfg.Workers+cfg.Workers+1)
 	assert.Equal(t, fmt.Sprintf("parity: interrupted after %d of 13 images: context canceled", n), err.Error())
 }
 
@@ -240,11 +251,18 @@ func vmHWM(tb testing.TB) float64 {
 // BenchmarkRunScenes runs the fixture detector through sg-coco over
 // DETPARITY_SCENES scenes (default 200) generated on the fly, with
 // DETPARITY_WORKERS workers (default 1) and DETPARITY_THREADS ONNX Runtime
-// threads per session (default 0: its own default), and reports images/s, the peak RSS of
-// the process (MiB) and the share of wall time outside ONNX Runtime's Run:
+// threads per session (default 0: what the loaders leave), with the command's
+// GOGC (parity.GCPercent) unless GOGC is set, and reports images/s, the peak RSS of
+// the process (MiB) and the share of the workers' time outside ONNX Runtime's Run:
 //
 //	DETPARITY_SCENES=1000 go test ./parity -run '^$' -bench BenchmarkRunScenes -benchtime 1x
 func BenchmarkRunScenes(b *testing.B) {
+	// As the detparity command does (parity.GCPercent), unless GOGC is set.
+	gc := os.Getenv("GOGC")
+	if gc == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
+		gc = strconv.Itoa(GCPercent)
+	}
 	n, workers := 200, 1
 	n = envInt(b, "DETPARITY_SCENES", n)
 	workers = envInt(b, "DETPARITY_WORKERS", workers)
@@ -266,7 +284,7 @@ func BenchmarkRunScenes(b *testing.B) {
 		dets = len(res.Pipelines[0].DetectionScores())
 	}
 	el := time.Since(start)
-	b.Logf("%s", tm)
+	b.Logf("%s; GOGC %s", tm, gc)
 	b.ReportMetric(float64(n*b.N)/el.Seconds(), "images/s")
 	b.ReportMetric(vmHWM(b), "peak-RSS-MiB")
 	b.ReportMetric(100*tm.Overhead(), "overhead-%")
@@ -279,9 +297,11 @@ func BenchmarkRunScenes(b *testing.B) {
 
 // BenchmarkRunFixtures runs the fixture detector through sg-coco over the 160
 // committed fixture JPEGs (fixtures/eval) with DETPARITY_WORKERS workers (default
-// 1) and DETPARITY_THREADS ONNX Runtime threads per session (default 0: its own
-// default) and reports images/s and the share of wall time outside ONNX Runtime's Run,
-// with (overhead-%) and without (harness-overhead-%) JPEG decoding:
+// 1), DETPARITY_LOADERS loaders (default 0: one more than workers) and
+// DETPARITY_THREADS ONNX Runtime threads per session (default 0: what the
+// loaders leave) and reports images/s, the share of the workers' time outside
+// ONNX Runtime's Run (overhead-%) and the share spent on the harness's own work
+// after Run: output decoding, NMS, matching, accumulation (harness-overhead-%):
 //
 //	go test ./parity -run '^$' -bench BenchmarkRunFixtures -benchtime 3x
 func BenchmarkRunFixtures(b *testing.B) {
@@ -293,6 +313,7 @@ func BenchmarkRunFixtures(b *testing.B) {
 	cfg.Data = "../fixtures/eval"
 	cfg.Pipelines = []string{"sg-coco"}
 	cfg.Workers = workers
+	cfg.Loaders = envInt(b, "DETPARITY_LOADERS", 0)
 	var sum Timing
 	for b.Loop() {
 		res, err := Run(context.Background(), cfg)
@@ -300,11 +321,14 @@ func BenchmarkRunFixtures(b *testing.B) {
 		tm := res.Timing()
 		sum.Images, sum.Workers = sum.Images+tm.Images, tm.Workers
 		sum.Wall += tm.Wall
+		sum.Loaders = tm.Loaders
 		sum.Load += tm.Load
 		sum.Preprocess += tm.Preprocess
+		sum.Wait += tm.Wait
 		sum.Run += tm.Run
 		sum.Post += tm.Post
 		sum.Collect += tm.Collect
+		sum.Finish += tm.Finish
 	}
 	b.Logf("%s", sum)
 	b.ReportMetric(float64(sum.Images)/sum.Wall.Seconds(), "images/s")

@@ -15,7 +15,7 @@ type runFlags struct {
 	models                             stringList
 	data, pipes, reference             *string
 	conf, iou, nmsIoU, floor, refFloor *float64
-	workers, threads                   *int
+	workers, loaders, threads          *int
 	quiet                              *bool
 }
 
@@ -31,8 +31,9 @@ func addRunFlags(fs *flag.FlagSet, pipelineNote, floorUse string) *runFlags {
 	f.iou = fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
 	f.nmsIoU = fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
 	f.floor = fs.Float64("floor", d.Floor, "lowest score kept for "+floorUse+" (<= conf)")
-	f.workers = fs.Int("workers", d.Workers, "images processed at once (one ONNX Runtime session each)")
-	f.threads = fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: its default)")
+	f.workers = fs.Int("workers", d.Workers, "images run through the model at once (one ONNX Runtime session each)")
+	f.loaders = fs.Int("loaders", 0, "goroutines decoding and preprocessing images ahead of the workers (0: one more than workers)")
+	f.threads = fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: the cores the loaders leave, shared between the workers, at least 1)")
 	f.quiet = fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
 	f.reference = fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
 	f.refFloor = fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
@@ -44,7 +45,7 @@ func (f *runFlags) config(stderr io.Writer) parity.Config {
 	return parity.Config{
 		Models: f.models, Data: *f.data, Pipelines: parity.SplitPipelines(*f.pipes),
 		Conf: *f.conf, MatchIoU: *f.iou, NMSIoU: *f.nmsIoU, Floor: *f.floor,
-		Workers: *f.workers, Threads: *f.threads, Reference: *f.reference, ReferenceFloor: *f.refFloor,
+		Workers: *f.workers, Loaders: *f.loaders, Threads: *f.threads, Reference: *f.reference, ReferenceFloor: *f.refFloor,
 		Progress: progressBar(stderr, *f.quiet, "images"),
 	}
 }
