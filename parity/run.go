@@ -268,6 +268,8 @@ type loader interface {
 	load(i int, decoders []dataset.Decoder) (name string, imgs []frame.Image, gts []box.Object, stage string, err error)
 	// path is what errors about image i name: its file ("" for a Source: its name).
 	path(i int) string
+	// name is image i's name when load could not tell it (it panicked).
+	name(i int) string
 }
 
 type datasetLoader struct{ ds *dataset.Dataset }
@@ -275,6 +277,7 @@ type datasetLoader struct{ ds *dataset.Dataset }
 func (l datasetLoader) classes() []string { return l.ds.Names }
 func (l datasetLoader) len() int          { return len(l.ds.Items) }
 func (l datasetLoader) path(i int) string { return l.ds.Items[i].ImagePath }
+func (l datasetLoader) name(i int) string { return l.ds.Items[i].Name }
 
 func (l datasetLoader) load(i int, decoders []dataset.Decoder) (string, []frame.Image, []box.Object, string, error) {
 	it := l.ds.Items[i]
@@ -302,11 +305,12 @@ type sourceLoader struct{ src Source }
 func (l sourceLoader) classes() []string { return l.src.Classes() }
 func (l sourceLoader) len() int          { return l.src.Len() }
 func (l sourceLoader) path(int) string   { return "" }
+func (l sourceLoader) name(i int) string { return fmt.Sprintf("image %d", i+1) }
 
 func (l sourceLoader) load(i int, decoders []dataset.Decoder) (string, []frame.Image, []box.Object, string, error) {
 	name, img, gts, err := l.src.Image(i)
 	if name == "" {
-		name = fmt.Sprintf("image %d", i+1)
+		name = l.name(i)
 	}
 	if err != nil {
 		return name, nil, nil, "load", fmt.Errorf("%s: %w", name, err)
@@ -631,11 +635,23 @@ type prepared struct {
 
 // prepareImage decodes image i once per decoder and preprocesses it for every
 // run into set. It returns the times spent loading and preprocessing.
-func prepareImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache, set [][]float32) (prepared, time.Duration, time.Duration) {
-	p := prepared{tensors: set}
+//
+// A panic (a bug in a decoder or a Source) fails the image, stage "load", with
+// the panic's value instead of ending the run.
+func prepareImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache, set [][]float32) (p prepared, load, pre time.Duration) {
+	p = prepared{tensors: set}
+	defer func() {
+		if v := recover(); v != nil {
+			where := ld.path(i)
+			if where == "" {
+				where = ld.name(i)
+			}
+			p.o = imageOutcome{name: ld.name(i), err: fmt.Errorf("%s: internal error while loading (please report it): panic: %v", where, v), failAt: "load"}
+		}
+	}()
 	t0 := time.Now()
 	name, imgs, gts, stage, err := ld.load(i, decoders)
-	load := time.Since(t0)
+	load = time.Since(t0)
 	if err != nil {
 		p.o = imageOutcome{name: name, err: err, failAt: stage}
 		if len(imgs) > 0 {
@@ -671,12 +687,18 @@ func prepareImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache
 // inferImage runs the model of every run on p's tensors, decodes the outputs and
 // maps the boxes back to source pixels; it also returns the time spent inside
 // ONNX Runtime's Run and after it.
-func inferImage(p prepared, runs []run, ms []*detect.Model) (imageOutcome, Timing) {
-	var rt Timing
-	out := p.o
+//
+// A panic (a bug in output decoding) fails the image, stage "infer".
+func inferImage(p prepared, runs []run, ms []*detect.Model) (out imageOutcome, rt Timing) {
+	out = p.o
 	if out.err != nil {
 		return out, rt
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			out = imageOutcome{name: p.o.name, err: fmt.Errorf("%s: internal error after inference (please report it): panic: %v", p.where, v), failAt: "infer", w: p.o.w, h: p.o.h}
+		}
+	}()
 	fail := func(err error) imageOutcome {
 		return imageOutcome{name: out.name, err: fmt.Errorf("%s: %w", p.where, err), failAt: "infer", w: out.w, h: out.h}
 	}

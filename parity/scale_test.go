@@ -233,6 +233,42 @@ func TestRunSource(t *testing.T) {
 	assert.Less(t, tm.Run, tm.Wall, "ORT Run is part of the wall time (1 worker)")
 }
 
+// panickySource is a sceneSource whose image 2 panics (a bug in a decoder or
+// a user's Source).
+type panickySource struct{ sceneSource }
+
+func (s panickySource) Image(i int) (string, frame.Image, []box.Object, error) {
+	if i == 2 {
+		var pix []byte
+		_ = pix[7] // index out of range
+	}
+	return s.sceneSource.Image(i)
+}
+
+// TestPanicFailsOneImage: a panic while loading an image fails that image
+// (stage "load", the panic in the error) and the run goes on with the others,
+// whatever the number of workers.
+func TestPanicFailsOneImage(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Model = fixtureModel
+	cfg.Data = "scenes(seed 5)"
+	cfg.Pipelines = []string{"sg-coco", "stretch"}
+	for _, workers := range []int{1, 2} {
+		cfg.Workers = workers
+		res, err := RunSource(context.Background(), cfg, panickySource{sceneSource{cfg: scene.DefaultConfig(5), n: 4}})
+		require.NoError(t, err)
+		assert.Equal(t, 4, res.Images)
+		assert.Equal(t, 3, res.Evaluated)
+		require.Len(t, res.Failed, 1)
+		assert.Equal(t, FailedImage{Image: "image 3", ID: 3, Stage: "load",
+			Error: "image 3: internal error while loading (please report it): panic: runtime error: index out of range [7] with length 0"}, res.Failed[0])
+		for _, p := range res.Pipelines {
+			assert.Equal(t, 3, p.Images, p.Name)
+			assert.Equal(t, 1, p.Failed, p.Name)
+		}
+	}
+}
+
 // vmHWM is the process's peak resident set size (VmHWM of /proc/self/status), in MiB.
 func vmHWM(tb testing.TB) float64 {
 	b, err := os.ReadFile("/proc/self/status")
