@@ -26,6 +26,7 @@ type Model struct {
 	session    *ort.DynamicAdvancedSession
 	sessionOpt *ort.SessionOptions
 	inputs     map[int]ort.Value
+	warnMu     sync.Mutex // guards warn apart from mu, so that Decode never waits for a Run
 	warn       Warnings
 }
 
@@ -146,8 +147,8 @@ func (m *Model) Options() Options { return m.opts }
 
 // Warnings returns the warnings counted by every Decode / Infer so far.
 func (m *Model) Warnings() Warnings {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.warnMu.Lock()
+	defer m.warnMu.Unlock()
 	return m.warn
 }
 
@@ -291,9 +292,9 @@ func (m *Model) Decode(outs []Output, n int) ([][]box.Detection, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
+	m.warnMu.Lock()
 	m.warn.Add(w)
-	m.mu.Unlock()
+	m.warnMu.Unlock()
 	return dets, nil
 }
 
@@ -319,14 +320,14 @@ func (m *Model) InferBatch(tensors [][]float32) ([][]box.Detection, error) {
 			m.mu.Unlock()
 			return nil, err
 		}
-		dets, w, err := m.sig.Decode(outs, len(chunk), m.opts)
-		if err == nil {
-			m.warn.Add(w)
-		}
 		m.mu.Unlock()
+		dets, w, err := m.sig.Decode(outs, len(chunk), m.opts)
 		if err != nil {
 			return nil, err
 		}
+		m.warnMu.Lock()
+		m.warn.Add(w)
+		m.warnMu.Unlock()
 		out = append(out, dets...)
 	}
 	return out, nil

@@ -63,8 +63,10 @@ type Result struct {
 }
 
 // Timing is where a run's wall time went. It is not part of the JSON form (it
-// varies from run to run). A run has two stages: loaders decode and preprocess
-// images ahead of the workers, which run the model and summarise.
+// varies from run to run). A run has three stages: loaders decode and
+// preprocess images ahead of the workers, which run the model and hand the raw
+// outputs to a post-processing goroutine each, which decodes and summarises
+// them while the worker runs the next image.
 type Timing struct {
 	Images  int           // images run
 	Workers int           // inference workers (one ONNX Runtime session each)
@@ -74,8 +76,9 @@ type Timing struct {
 	Load       time.Duration // decoding images and reading labels (or the Source's Image)
 	Preprocess time.Duration // letterbox Plan.Apply, every run of the image
 	// Summed over the workers.
-	Wait    time.Duration // waiting for a loader to deliver an image
-	Run     time.Duration // inside ONNX Runtime's Run (detect.Model.Run: input copy, Run, output copy)
+	Wait time.Duration // waiting for a loader to deliver an image, or to hand outputs on
+	Run  time.Duration // inside ONNX Runtime's Run (detect.Model.Run: input copy, Run, output copy)
+	// Summed over the post-processing goroutines (one per worker).
 	Post    time.Duration // decoding the outputs, NMS, mapping boxes back to source pixels
 	Collect time.Duration // matching and accumulation (under the collector's lock)
 	// Finish is the end-of-run summary after Wall: COCO evaluation, distances.
@@ -84,9 +87,9 @@ type Timing struct {
 
 // Overhead is the share of the workers' wall time spent outside ONNX Runtime's
 // Run: 1 − Run / (Wall × Workers), 0 for an empty timing. It is what the harness
-// costs a run: time the model is not running, whether the workers are waiting
-// for pixels (Wait), decoding outputs (Post) or summarising (Collect). Decoding
-// and preprocessing overlap with Run on the loaders and count only when the
+// costs a run: time a session is not running the model (Wait, plus the moments
+// between a Run and the next). Decoding, preprocessing, output decoding and
+// summarising overlap with Run on their own goroutines and count only when the
 // model has to wait for them.
 func (t Timing) Overhead() float64 {
 	if t.Wall <= 0 || t.Workers <= 0 {
@@ -95,10 +98,10 @@ func (t Timing) Overhead() float64 {
 	return 1 - t.Run.Seconds()/(t.Wall.Seconds()*float64(t.Workers))
 }
 
-// HarnessOverhead is the share of the workers' wall time spent on the harness's
-// own work after Run — output decoding, NMS, unmapping (Post), matching and
-// accumulation (Collect) — leaving out waiting for the loaders, whose share is
-// set by the cost of decoding the images, which any runner of the model pays.
+// HarnessOverhead is the harness's own work after Run — output decoding, NMS,
+// unmapping (Post), matching and accumulation (Collect) — as a share of Wall ×
+// Workers: what it would add to the workers' time if it did not overlap with
+// Run. Decoding the images, which any runner of the model pays, is left out.
 func (t Timing) HarnessOverhead() float64 {
 	all := t.Wall.Seconds() * float64(t.Workers)
 	if all <= 0 {
@@ -107,9 +110,11 @@ func (t Timing) HarnessOverhead() float64 {
 	return (t.Post + t.Collect).Seconds() / all
 }
 
-// String is a two-part breakdown, e.g. "160 images, 1 worker(s) + 2 loader(s),
-// 2.9s: workers: ORT run 95.1%, post 1.1%, collect 0.2%, waiting 3.6%; loaders:
-// load 61.0%, preprocess 18.2%; outside ONNX Runtime run 4.9%; finish 0.1s".
+// String is a breakdown by stage, e.g. "160 images, 1 worker(s) + 2 loader(s),
+// 2.0s: workers: ORT run 97.1%, waiting 2.6%; post-processing: post 1.8%, collect
+// 0.3%; loaders: load 42.1%, preprocess 13.0%; outside ONNX Runtime run 2.9%;
+// finish 0.01s" (workers and post-processing as shares of Wall × Workers,
+// loaders of Wall × Loaders).
 func (t Timing) String() string {
 	pc := func(d time.Duration, n int) float64 {
 		all := t.Wall.Seconds() * float64(max(1, n))
@@ -119,9 +124,9 @@ func (t Timing) String() string {
 		return 100 * d.Seconds() / all
 	}
 	w, l := t.Workers, t.Loaders
-	return fmt.Sprintf("%d images, %d worker(s) + %d loader(s), %.1fs: workers: ORT run %.1f%%, post %.1f%%, collect %.1f%%, waiting %.1f%%; "+
-		"loaders: load %.1f%%, preprocess %.1f%%; outside ONNX Runtime run %.1f%%; finish %.2fs",
-		t.Images, w, l, t.Wall.Seconds(), pc(t.Run, w), pc(t.Post, w), pc(t.Collect, w), pc(t.Wait, w),
+	return fmt.Sprintf("%d images, %d worker(s) + %d loader(s), %.1fs: workers: ORT run %.1f%%, waiting %.1f%%; "+
+		"post-processing: post %.1f%%, collect %.1f%%; loaders: load %.1f%%, preprocess %.1f%%; outside ONNX Runtime run %.1f%%; finish %.2fs",
+		t.Images, w, l, t.Wall.Seconds(), pc(t.Run, w), pc(t.Wait, w), pc(t.Post, w), pc(t.Collect, w),
 		pc(t.Load, l), pc(t.Preprocess, l), 100*t.Overhead(), t.Finish.Seconds())
 }
 

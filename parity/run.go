@@ -552,11 +552,16 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	next := 0
 	var colErr error
 	done := 0
-	var wwg sync.WaitGroup
+	// Each worker hands the raw outputs to its own post-processing goroutine
+	// (output decoding, NMS, unmapping, summarising), so that the session can
+	// start the next image at once.
+	var wwg, pwg sync.WaitGroup
 	for w := range workers {
+		posts := make(chan ranImage, 1)
 		wwg.Add(1)
 		go func(ms []*detect.Model) {
 			defer wwg.Done()
+			defer close(posts)
 			for {
 				t0 := time.Now()
 				p, ok := <-ready
@@ -567,14 +572,27 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 					mu.Unlock()
 					return
 				}
-				o, rt := inferImage(p, plans.runs, ms)
+				r, run := runImage(p, plans.runs, ms)
 				free <- p.tensors
+				r.p.tensors = nil
+				t1 := time.Now()
+				posts <- r
+				wait += time.Since(t1)
 				mu.Lock()
 				tm.Wait += wait
-				tm.Run += rt.Run
-				tm.Post += rt.Post
+				tm.Run += run
+				mu.Unlock()
+			}
+		}(sessions[w])
+		pwg.Add(1)
+		go func(ms []*detect.Model) {
+			defer pwg.Done()
+			for r := range posts {
+				o, post := postImage(r, plans.runs, ms)
+				mu.Lock()
+				tm.Post += post
 				t1 := time.Now()
-				pending[p.k] = o
+				pending[r.p.k] = o
 				for {
 					o, ok := pending[next]
 					if !ok {
@@ -607,6 +625,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	}
 	close(jobs)
 	wwg.Wait()
+	pwg.Wait()
 	if err := ctx.Err(); err != nil && done < len(order) {
 		return nil, fmt.Errorf("parity: interrupted after %d of %d images: %w", done, len(order), err)
 	}
@@ -684,46 +703,77 @@ func prepareImage(ld loader, i int, decoders []dataset.Decoder, plans *planCache
 	return p, load, time.Since(t1)
 }
 
-// inferImage runs the model of every run on p's tensors, decodes the outputs and
-// maps the boxes back to source pixels; it also returns the time spent inside
-// ONNX Runtime's Run and after it.
-//
-// A panic (a bug in output decoding) fails the image, stage "infer".
-func inferImage(p prepared, runs []run, ms []*detect.Model) (out imageOutcome, rt Timing) {
-	out = p.o
-	if out.err != nil {
-		return out, rt
+// ranImage is an image the model has run on: the workers' output and the
+// post-processing goroutines' input.
+type ranImage struct {
+	p    prepared
+	outs [][]detect.Output // per run
+	err  error             // the failure of Run, if any
+}
+
+// runImage runs the model of every run on p's tensors and returns the raw
+// outputs (copies: the tensors can go back to the pool) and the time spent
+// inside ONNX Runtime's Run. A panic fails the image, stage "infer".
+func runImage(p prepared, runs []run, ms []*detect.Model) (r ranImage, took time.Duration) {
+	r.p = p
+	if p.o.err != nil {
+		return r, 0
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			out = imageOutcome{name: p.o.name, err: fmt.Errorf("%s: internal error after inference (please report it): panic: %v", p.where, v), failAt: "infer", w: p.o.w, h: p.o.h}
+			r.err = fmt.Errorf("internal error while running the model (please report it): panic: %v", v)
 		}
 	}()
+	r.outs = make([][]detect.Output, len(runs))
+	for i, rn := range runs {
+		t0 := time.Now()
+		outs, err := ms[rn.model].Run(p.tensors[i])
+		took += time.Since(t0)
+		if err != nil {
+			r.err = err
+			return r, took
+		}
+		r.outs[i] = outs
+	}
+	return r, took
+}
+
+// postImage decodes r's outputs for every run and maps the boxes back to
+// source pixels; it also returns the time it took. A panic (a bug in output
+// decoding) fails the image, stage "infer".
+func postImage(r ranImage, runs []run, ms []*detect.Model) (out imageOutcome, took time.Duration) {
+	p := r.p
+	out = p.o
+	if out.err != nil {
+		return out, 0
+	}
 	fail := func(err error) imageOutcome {
 		return imageOutcome{name: out.name, err: fmt.Errorf("%s: %w", p.where, err), failAt: "infer", w: out.w, h: out.h}
 	}
-	out.dets = make([][]box.Detection, len(runs))
-	for r, rn := range runs {
-		t1 := time.Now()
-		outs, err := ms[rn.model].Run(p.tensors[r])
-		t2 := time.Now()
-		rt.Run += t2.Sub(t1)
-		if err != nil {
-			return fail(err), rt
+	if r.err != nil {
+		return fail(r.err), 0
+	}
+	t0 := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			out = fail(fmt.Errorf("internal error after inference (please report it): panic: %v", v))
 		}
-		dd, err := ms[rn.model].Decode(outs, 1)
+		took = time.Since(t0)
+	}()
+	out.dets = make([][]box.Detection, len(runs))
+	for i, rn := range runs {
+		dd, err := ms[rn.model].Decode(r.outs[i], 1)
 		if err != nil {
-			return fail(err), rt
+			return fail(err), 0
 		}
 		dets := dd[0]
 		for k := range dets {
-			dets[k].Box = roundBox(p.geoms[r].UnmapBox(dets[k].Box))
+			dets[k].Box = roundBox(p.geoms[i].UnmapBox(dets[k].Box))
 			dets[k].Score = float64(float32(dets[k].Score))
 		}
-		out.dets[r] = dets
-		rt.Post += time.Since(t2)
+		out.dets[i] = dets
 	}
-	return out, rt
+	return out, 0
 }
 
 // roundBox rounds each coordinate to float32, the precision the run JSON keeps.

@@ -177,7 +177,7 @@ func TestShardMergeCLI(t *testing.T) {
 		return stderr
 	}
 	timing := run("--out", path("whole.json"), "--timing")
-	assert.Regexp(t, `^timing: 20 images, 1 worker\(s\) \+ 2 loader\(s\), [0-9.]+s: workers: ORT run [0-9.]+%, post [0-9.]+%, collect [0-9.]+%, waiting [0-9.]+%; loaders: load [0-9.]+%, preprocess [0-9.]+%; outside ONNX Runtime run [0-9.]+%; finish [0-9.]+s\n$`, timing)
+	assert.Regexp(t, `^timing: 20 images, 1 worker\(s\) \+ 2 loader\(s\), [0-9.]+s: workers: ORT run [0-9.]+%, waiting [0-9.]+%; post-processing: post [0-9.]+%, collect [0-9.]+%; loaders: load [0-9.]+%, preprocess [0-9.]+%; outside ONNX Runtime run [0-9.]+%; finish [0-9.]+s\n$`, timing)
 	run("--out", path("whole2.json"), "--workers", "2")
 	run("--out", path("a.json"), "--shard", "1/2")
 	run("--out", path("b.json"), "--shard", "2/2", "--workers", "2")
