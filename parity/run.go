@@ -101,7 +101,7 @@ type Config struct {
 // cost, while every image passes through megabytes of short-lived pixels. At
 // Go's default of 100 the heap grows to twice the records between collections,
 // at 25 to 1.25 times: on 10 000 images (1.7 M detections kept) peak RSS drops
-// from 320 to 267 MiB for about 3 % more wall time (BENCHMARKS.md). Programs
+// from 343 to 267 MiB for 5 % more wall time (BENCHMARKS.md). Programs
 // making large runs through the library can call debug.SetGCPercent(GCPercent).
 const GCPercent = 25
 
@@ -506,13 +506,13 @@ func runLoader(ctx context.Context, cfg Config, ld loader, namesFile string, orp
 	}
 
 	plans := newPlanCache(runs)
-	// Two stages, so that the model is not kept waiting for pixels: loaders
-	// decode each image and preprocess it for every run into a tensor set,
-	// workers run the model on it, decode the outputs and summarise. A tensor
-	// set is taken from a pool of loaders+workers sets and returned once the
-	// model has run, so at most that many images are in flight. Outcomes are
-	// consumed in shard order (so the result does not depend on the number of
-	// workers or loaders) and dropped once summarised.
+	// Three stages, so that the model is not kept waiting: loaders decode each
+	// image and preprocess it for every run into a tensor set, workers run the
+	// model on it, and each worker's post-processing goroutine decodes the
+	// outputs and summarises. A tensor set is taken from a pool of
+	// loaders+workers sets and returned once the model has run, which bounds the
+	// images in flight. Outcomes are consumed in shard order (so the result does
+	// not depend on the number of workers or loaders) and dropped once summarised.
 	free := make(chan [][]float32, loaders+workers)
 	for range loaders + workers {
 		set := make([][]float32, len(runs))

@@ -117,7 +117,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
-	timing := fs.Bool("timing", false, "print on stderr where the wall time went (workers: ONNX Runtime run, post-processing, accumulation, waiting; loaders: decode, preprocess) and the share outside ONNX Runtime's Run")
+	timing := fs.Bool("timing", false, "print on stderr where the wall time went (workers: ONNX Runtime run, waiting; post-processing: output decoding, accumulation; loaders: image decoding, preprocessing) and the share of the workers' time outside ONNX Runtime's Run")
 	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; 'detparity merge' combines the n --out files into the result of one run")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 [flags]
