@@ -114,9 +114,19 @@ func (s *Signature) checkOutputs(outs []Output, n int) error {
 	}
 	for i, o := range outs {
 		want := s.Outputs[i]
-		size := 1
+		// The product is checked for overflow: a shape like [2^62+1, 3, 4] would
+		// otherwise wrap to 12 and pass as a 12-value tensor.
+		size, ok := 1, true
 		for _, d := range o.Shape {
+			if d < 0 || (d > 0 && size > math.MaxInt/int(d)) {
+				ok = false
+				break
+			}
 			size *= int(d)
+		}
+		if !ok {
+			return fmt.Errorf("detect: model %s: output %q has shape %v, want non-negative dimensions whose product fits an int",
+				s.Path, o.Name, o.Shape)
 		}
 		if len(o.Shape) != len(want.Shape) || size != o.Len() {
 			return fmt.Errorf("detect: model %s: output %q has shape %v and %d values, want rank %d as %v",
