@@ -30,11 +30,19 @@ var ultralyticsIoUThrs = func() [COCOIoUThresholds]float64 {
 // UltralyticsMatch marks which detections of one image are correct at each of the 10
 // IoU thresholds 0.50:0.05:0.95 by Ultralytics' IoU-first rule (match_predictions):
 // every same-class (ground truth, detection) pair with IoU >= threshold is a candidate;
-// candidates are ordered by descending IoU (ties: ground truth, then detection index);
-// each detection keeps its best candidate; among those, each ground truth keeps the one
-// of the LOWEST detection index (Ultralytics re-sorts by detection index before this
-// step; its detections come sorted by descending score, so that is the highest-scored).
-// Bit t of the result is set when detection j is correct at threshold t.
+// candidates are ordered by descending IoU; each detection keeps its best candidate;
+// among those, each ground truth keeps the one of the LOWEST detection index
+// (Ultralytics re-sorts by detection index before this step; its detections come
+// sorted by descending score, so that is the highest-scored). Bit t of the result is
+// set when detection j is correct at threshold t.
+//
+// Equal IoUs are ordered as match_predictions orders them: it lists the candidates in
+// (ground truth, detection) order, sorts by IoU ascending (iou.argsort()) and reverses
+// ([::-1]), so a tie goes to the HIGHER ground-truth index, then the higher detection
+// index. That is exact while numpy's argsort is stable, which it is for up to 16
+// candidates (insertion sort); beyond that numpy's introsort orders ties in a way that
+// depends on its version and the CPU, and this keeps the stable order. Cross-checked
+// against the real functions in metrics/testdata/ultralytics_cases.
 //
 // IoU is [box.IoU] in float64; Ultralytics computes it in float32 with a 1e-7 term in
 // the union, so the two can disagree for an IoU within ~1e-6 of a threshold.
@@ -54,7 +62,15 @@ func UltralyticsMatch(gts []box.Object, dets []box.Detection) []uint16 {
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b cand) int { return cmp.Compare(b.iou, a.iou) })
+	slices.SortFunc(all, func(a, b cand) int {
+		if c := cmp.Compare(b.iou, a.iou); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.g, a.g); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.d, a.d)
+	})
 	bestOfDet := make([]int, len(dets))
 	gtTaken := make([]bool, len(gts))
 	var kept []cand

@@ -90,19 +90,6 @@ func loadUltralyticsCases(t testing.TB) []ultralyticsCase {
 // 10) AP matrix against our mean of per-class means, a few ulps apart.
 const ultralyticsRefTol = 1e-12
 
-// ultralyticsKnownDiffs are cases where we differ from Ultralytics for a diagnosed
-// reason; the subtest logs the numbers and skips instead of failing.
-var ultralyticsKnownDiffs = map[string]string{
-	// g0 [8,0,18,10] and g1 [12,0,22,10] both have IoU 2/3 with d0 [10,0,20,10]; d1
-	// [6,0,16,10] (lower score) has IoU 2/3 with g0 only. match_predictions
-	// (engine/validator.py) orders candidates by iou.argsort()[::-1]: an ascending sort,
-	// stable for these few candidates, then reversed, so on equal IoU the candidate of
-	// the HIGHER (ground truth, detection) index comes first and np.unique keeps d0->g1;
-	// d1->g0 then also stands: two TPs. UltralyticsMatch keeps the tied candidate of the
-	// lowest ground-truth index, d0->g0, and d1 loses g0 to d0: one TP.
-	"case7": "match_predictions breaks exact IoU ties towards the higher ground-truth index (argsort()[::-1]), UltralyticsMatch towards the lower: Ultralytics marks both detections TP, we mark d1 FP",
-}
-
 func TestUltralyticsReference(t *testing.T) {
 	maxDiff := map[string]float64{}       // against the real Ultralytics numbers we assert
 	maxDiffStable := map[string]float64{} // against the stable-argsort variant
@@ -145,16 +132,6 @@ func TestUltralyticsReference(t *testing.T) {
 				require.NoError(t, u.Add(gts, dets))
 			}
 			r := u.Result()
-			if why, ok := ultralyticsKnownDiffs[c.Name]; ok {
-				e := c.Expected
-				t.Logf("Ultralytics: mp %v mr %v map50 %v map %v", e.MP, e.MR, e.MAP50, e.MAP)
-				t.Logf("ours:        mp %v mr %v map50 %v map %v", r.P, r.R, r.MAP50, r.MAP50_95)
-				near := func(a, b float64) bool { return math.Abs(a-b) <= ultralyticsRefTol }
-				if matchDiffs == 0 && near(e.MP, r.P) && near(e.MR, r.R) && near(e.MAP50, r.MAP50) && near(e.MAP, r.MAP50_95) {
-					t.Fatalf("%s now agrees with Ultralytics: remove it from ultralyticsKnownDiffs", c.Name)
-				}
-				t.Skip("known difference: " + why)
-			}
 			assert.Zero(t, matchDiffs, "detections that match_predictions and UltralyticsMatch mark differently")
 
 			// fields lists, per name, Ultralytics' number and ours.
