@@ -30,15 +30,17 @@ type cocoCase struct {
 	} `json:"expected"`
 }
 
-func loadCOCOCases(t testing.TB) []cocoCase {
-	files, err := filepath.Glob(filepath.Join("testdata", "coco_cases", "*.json"))
+// loadCases reads every testdata/dir/*.json file as one T (a case of reference
+// numbers made by the real tool: pycocotools, Ultralytics, tidecv), in file order.
+func loadCases[T any](t testing.TB, dir string) []T {
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	var cases []cocoCase
+	require.NotEmpty(t, files, "no case in testdata/%s", dir)
+	var cases []T
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
-		var c cocoCase
+		var c T
 		require.NoError(t, json.Unmarshal(data, &c), f)
 		cases = append(cases, c)
 	}
@@ -51,7 +53,7 @@ func loadCOCOCases(t testing.TB) []cocoCase {
 const pycocoTol = 1e-9
 
 func TestCOCOEqualsPycocotools(t *testing.T) {
-	for _, c := range loadCOCOCases(t) {
+	for _, c := range loadCases[cocoCase](t, "coco_cases") {
 		t.Run(c.Name, func(t *testing.T) {
 			gt, err := ParseCOCOGroundTruth(c.Name+"/gt", c.GT)
 			require.NoError(t, err)

@@ -278,7 +278,7 @@ func TestCOCOShardMergeEqualsOneRun(t *testing.T) {
 
 func TestCOCOShardMergePycocotoolsCase(t *testing.T) {
 	// A pycocotools-produced case split in two by image parity equals the reference.
-	for _, c := range loadCOCOCases(t) {
+	for _, c := range loadCases[cocoCase](t, "coco_cases") {
 		if c.Name != "random_maxdets" {
 			continue
 		}

@@ -2,10 +2,7 @@ package metrics
 
 import (
 	"cmp"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -55,21 +52,6 @@ type tideCase struct {
 	} `json:"expected"`
 }
 
-func loadTIDECases(t testing.TB) []tideCase {
-	files, err := filepath.Glob(filepath.Join("testdata", "tide_cases", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	var cases []tideCase
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var c tideCase
-		require.NoError(t, json.Unmarshal(data, &c), f)
-		cases = append(cases, c)
-	}
-	return cases
-}
-
 // tideRefTol is in tidecv's percent units. Both sides sum the same 101 float64
 // precisions per class; tidecv divides by 101 and multiplies by 100 at the end of
 // get_ap, we divide per class and scale here, so the numbers differ by a few ulps.
@@ -77,7 +59,7 @@ const tideRefTol = 1e-11
 
 func TestTIDEReference(t *testing.T) {
 	maxDiff := map[string]float64{}
-	for _, c := range loadTIDECases(t) {
+	for _, c := range loadCases[tideCase](t, "tide_cases") {
 		t.Run(c.Name, func(t *testing.T) {
 			acc, err := NewTIDEAccumulator(c.NumClasses)
 			require.NoError(t, err)

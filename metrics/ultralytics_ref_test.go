@@ -2,10 +2,7 @@ package metrics
 
 import (
 	"cmp"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -69,21 +66,6 @@ type ultralyticsCase struct {
 	ExpectedStable *ultralyticsExpected `json:"expected_stable_argsort"`
 }
 
-func loadUltralyticsCases(t testing.TB) []ultralyticsCase {
-	files, err := filepath.Glob(filepath.Join("testdata", "ultralytics_cases", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	var cases []ultralyticsCase
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var c ultralyticsCase
-		require.NoError(t, json.Unmarshal(data, &c), f)
-		cases = append(cases, c)
-	}
-	return cases
-}
-
 // ultralyticsRefTol: both sides do the same float64 operations on the same inputs
 // (numpy's interp, trapz and pairwise sums are reproduced in numpy.go), and all agreeing
 // numbers are equal bit for bit but mAP50-95: numpy's mean over the flattened (classes,
@@ -93,7 +75,7 @@ const ultralyticsRefTol = 1e-12
 func TestUltralyticsReference(t *testing.T) {
 	maxDiff := map[string]float64{}       // against the real Ultralytics numbers we assert
 	maxDiffStable := map[string]float64{} // against the stable-argsort variant
-	for _, c := range loadUltralyticsCases(t) {
+	for _, c := range loadCases[ultralyticsCase](t, "ultralytics_cases") {
 		t.Run(c.Name, func(t *testing.T) {
 			u, err := NewUltralyticsAccumulator(c.NumClasses)
 			require.NoError(t, err)
