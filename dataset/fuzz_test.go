@@ -2,8 +2,6 @@ package dataset_test
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -131,30 +129,5 @@ const fuzzMaxPixels = 1 << 14
 // FuzzGoDecoder: any bytes as an image file (named .jpg, whatever the content). On
 // success the image is valid RGB of the size DecodeConfig reports, within MaxPixels.
 func FuzzGoDecoder(f *testing.F) {
-	for _, nf := range imgtest.Nasty(f) { // the bad-image catalogue
-		f.Add(nf.Data)
-	}
-	f.Add(imgtest.WithOrientation(imgtest.JPEG(f, imgtest.GrayRamp(7, 3), 90), 6, true))
-	// One file per fuzzing process, rewritten for each input (a TempDir per input made the
-	// fuzzing engine stall, golang/go#56238-like).
-	p := filepath.Join(f.TempDir(), "img.jpg")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		im, err := dataset.GoDecoder{MaxPixels: fuzzMaxPixels}.Decode(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			return
-		}
-		if err := im.Validate(); err != nil || im.Order != frame.RGB || im.W*im.H > fuzzMaxPixels {
-			t.Fatalf("decoded %dx%d order %v: %v", im.W, im.H, im.Order, err)
-		}
-		w, h, err := dataset.DecodeConfig(p)
-		if err != nil || w != im.W || h != im.H {
-			t.Fatalf("DecodeConfig %dx%d (%v), Decode %dx%d", w, h, err, im.W, im.H)
-		}
-	})
+	imgtest.FuzzDecoder(f, dataset.GoDecoder{MaxPixels: fuzzMaxPixels}, frame.RGB, fuzzMaxPixels)
 }

@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,23 +26,6 @@ type cocoCase struct {
 			AR100      float64 `json:"AR100"`
 		} `json:"per_category"`
 	} `json:"expected"`
-}
-
-// loadCases reads every testdata/dir/*.json file as one T (a case of reference
-// numbers made by the real tool: pycocotools, Ultralytics, tidecv), in file order.
-func loadCases[T any](t testing.TB, dir string) []T {
-	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no case in testdata/%s", dir)
-	var cases []T
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var c T
-		require.NoError(t, json.Unmarshal(data, &c), f)
-		cases = append(cases, c)
-	}
-	return cases
 }
 
 // pycocoTol: the contract is 1e-6. We reproduce pycocotools' IoU arithmetic, sort order

@@ -8,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/detparity/detparity/box"
 )
 
 // tideCase is one file of testdata/tide_cases: images (ground truths and detections,
@@ -21,15 +19,7 @@ type tideCase struct {
 	Description string `json:"description"`
 	NumClasses  int    `json:"num_classes"`
 	Images      []struct {
-		GTs []struct {
-			Box   [4]float64 `json:"box"`
-			Class int        `json:"class"`
-		} `json:"gts"`
-		Dets []struct {
-			Box   [4]float64 `json:"box"`
-			Score float64    `json:"score"`
-			Class int        `json:"class"`
-		} `json:"dets"`
+		refImage
 		// Kinds[j] is what tidecv made of detection j (input order): "Correct", one of
 		// the TIDEErrorNames, or "Cut" (beyond the 100 best of its image).
 		Kinds []string `json:"kinds"`
@@ -65,14 +55,7 @@ func TestTIDEReference(t *testing.T) {
 			require.NoError(t, err)
 			kindDiffs := 0
 			for i, im := range c.Images {
-				gts := make([]box.Object, len(im.GTs))
-				for k, g := range im.GTs {
-					gts[k] = obj(g.Box[0], g.Box[1], g.Box[2], g.Box[3], g.Class)
-				}
-				dets := make([]box.Detection, len(im.Dets))
-				for k, d := range im.Dets {
-					dets[k] = det(d.Box[0], d.Box[1], d.Box[2], d.Box[3], d.Score, d.Class)
-				}
+				gts, dets := im.boxes()
 				before := len(acc.dets)
 				require.NoError(t, acc.Add(gts, dets))
 				// Add keeps the image's detections in descending score order (stable),

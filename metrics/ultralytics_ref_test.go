@@ -43,15 +43,7 @@ type ultralyticsCase struct {
 	Description string `json:"description"`
 	NumClasses  int    `json:"num_classes"`
 	Images      []struct {
-		GTs []struct {
-			Box   [4]float64 `json:"box"`
-			Class int        `json:"class"`
-		} `json:"gts"`
-		Dets []struct {
-			Box   [4]float64 `json:"box"`
-			Score float64    `json:"score"`
-			Class int        `json:"class"`
-		} `json:"dets"`
+		refImage
 		// Correct[j] has bit t set when detection j (input order) is a true positive at
 		// IoU threshold t (0.50, 0.55, ... 0.95) by match_predictions.
 		Correct []uint16 `json:"correct"`
@@ -81,14 +73,7 @@ func TestUltralyticsReference(t *testing.T) {
 			require.NoError(t, err)
 			matchDiffs := 0
 			for i, im := range c.Images {
-				gts := make([]box.Object, len(im.GTs))
-				for k, g := range im.GTs {
-					gts[k] = obj(g.Box[0], g.Box[1], g.Box[2], g.Box[3], g.Class)
-				}
-				dets := make([]box.Detection, len(im.Dets))
-				for k, d := range im.Dets {
-					dets[k] = det(d.Box[0], d.Box[1], d.Box[2], d.Box[3], d.Score, d.Class)
-				}
+				gts, dets := im.boxes()
 				// Correctness per detection, matched in the order Add uses (descending
 				// score, stable), the order the generator fed match_predictions.
 				order := make([]int, len(dets))
