@@ -207,7 +207,7 @@ func TestBatching(t *testing.T) {
 		require.NoError(t, err)
 		requireDetections(t, flat.References[0].Images[i].Detections, got, 1e-3, 1e-5)
 	}
-	_, err = m.RunBatch([][]float32{fimgs[0], fimgs[1], fimgs[0]})
+	_, err = m.RunBatch(320, 320, [][]float32{fimgs[0], fimgs[1], fimgs[0]})
 	require.ErrorContains(t, err, "run of 3 images, want 1..2 (the model's fixed batch)")
 }
 

@@ -163,16 +163,23 @@ func (m *Model) CheckClasses(names []string) error {
 	return nil
 }
 
-// Run feeds one tensor (NCHW, 3*H*W values) and returns the raw outputs; see RunBatch.
-func (m *Model) Run(tensor []float32) ([]Output, error) { return m.RunBatch([][]float32{tensor}) }
+// Run feeds one tensor of the model's input size (NCHW, 3*H*W values) and returns the raw outputs; see RunBatch.
+func (m *Model) Run(tensor []float32) ([]Output, error) {
+	return m.RunBatch(m.sig.Width, m.sig.Height, [][]float32{tensor})
+}
 
-// RunBatch feeds the tensors (each NCHW, 3*H*W values, as letterbox produced them) as one batch and returns copies
-// of the raw outputs in the order of Signature().Outputs. A fixed-batch model takes at most its batch size; missing
-// images are zero tensors (their outputs are padding that Decode ignores). A dynamic-batch model runs exactly
-// len(tensors) images. For a uint8 model every value must be an integer in 0..255.
-func (m *Model) RunBatch(tensors [][]float32) ([]Output, error) {
+// RunBatch feeds the tensors (each NCHW, 3*h*w values, as letterbox produced them) as one batch and returns copies
+// of the raw outputs in the order of Signature().Outputs; w x h must be the model's input size. A fixed-batch model
+// takes at most its batch size; missing images are zero tensors (their outputs are padding that Decode ignores). A
+// dynamic-batch model runs exactly len(tensors) images. For a uint8 model every value must be an integer in 0..255.
+// It implements Runner.
+func (m *Model) RunBatch(w, h int, tensors [][]float32) ([]Output, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if w != m.sig.Width || h != m.sig.Height {
+		return nil, fmt.Errorf("detect: model %s: run of %dx%d tensors, the model takes %dx%d", m.sig.Path, w, h,
+			m.sig.Width, m.sig.Height)
+	}
 	return m.run(tensors)
 }
 

@@ -363,11 +363,11 @@ Flags:
 		for i, p := range pending {
 			tensors[i] = p.tensor
 		}
-		a, err := m.RunBatch(tensors)
+		a, err := m.RunBatch(sig.Width, sig.Height, tensors)
 		if err != nil {
 			return err
 		}
-		b, err := net.RunBatch(tensors)
+		b, err := net.RunBatch(sig.Width, sig.Height, tensors)
 		if err != nil {
 			return err
 		}

@@ -37,6 +37,11 @@ type Decoder struct {
 	MaxPixels int
 }
 
+// init registers the decoder as "opencv" (dataset.DecoderByName), so that a program
+// gets cv2.imread semantics by importing this package, as image formats register with
+// image.RegisterFormat.
+func init() { dataset.RegisterDecoder("opencv", Decoder{}) }
+
 // Name returns "opencv".
 func (Decoder) Name() string { return "opencv" }
 

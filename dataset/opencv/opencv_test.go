@@ -189,3 +189,9 @@ func TestCorruptFiles(t *testing.T) {
 	_, err = dec.Decode(missing)
 	assert.EqualError(t, err, "opencv: decode: open "+missing+": no such file or directory")
 }
+
+func TestRegistered(t *testing.T) {
+	d, err := dataset.DecoderByName("opencv")
+	require.NoError(t, err)
+	assert.Equal(t, opencv.Decoder{}, d, "importing the package registers the decoder")
+}

@@ -87,11 +87,17 @@ type probeRequest struct {
 	Shape   []int    `json:"shape"`
 }
 
+// init serves the probe when this process is one (see the package comment), and registers the package as the
+// detect backend "opencv-dnn" (detect.BackendByName).
 func init() {
 	if req, ok := os.LookupEnv(probeEnv); ok {
 		os.Exit(serveProbe(req))
 	}
+	detect.RegisterBackend(BackendName, func(sig *detect.Signature, _ detect.Options) (detect.Runner, error) { return Open(sig) })
 }
+
+// BackendName is the name this package registers as a detect backend.
+const BackendName = "opencv-dnn"
 
 // serveProbe runs in the child: import, one forward on zeros; an OpenCV exception aborts the child.
 func serveProbe(req string) int {
@@ -149,16 +155,20 @@ func probe(sig *detect.Signature) error {
 // Signature is the model description Open was given.
 func (n *Net) Signature() *detect.Signature { return n.sig }
 
-// RunBatch feeds the tensors (each NCHW float32, 3*H*W values) as one blob, a fixed-batch model's missing images
+// RunBatch feeds the tensors (each NCHW float32, 3*h*w values; w x h the model's input size) as one blob, a fixed-batch model's missing images
 // zero-padded as detect.Model.RunBatch does, and returns the outputs in the order of Signature().Outputs. OpenCV
 // computes everything in float32; integer outputs (BATCH num_predictions, classes) are rounded back to integers.
 //
 // A dynamic-batch model runs one image per forward pass and the outputs are stacked along the batch axis: OpenCV
 // 4.6 aborts on some graphs with a batch > 1 that ONNX Runtime runs (an Add broadcasting [1,A,2] anchors over
 // [B,A,2] fails its channel check), and the probe in Open checks batch 1 only.
-func (n *Net) RunBatch(tensors [][]float32) ([]detect.Output, error) {
+func (n *Net) RunBatch(w, h int, tensors [][]float32) ([]detect.Output, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if w != n.sig.Width || h != n.sig.Height {
+		return nil, fmt.Errorf("cvdnn: model %s: run of %dx%d tensors, the model takes %dx%d", n.sig.Path, w, h,
+			n.sig.Width, n.sig.Height)
+	}
 	if n.sig.Batch > 0 || len(tensors) == 1 {
 		return n.forward(tensors)
 	}

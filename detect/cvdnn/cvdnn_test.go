@@ -65,9 +65,9 @@ func TestSameOutputsAsORT(t *testing.T) {
 			for i := range c.images {
 				imgs = append(imgs, testImage(sig.Width, sig.Height, uint32(i+1)))
 			}
-			a, err := m.RunBatch(imgs)
+			a, err := m.RunBatch(sig.Width, sig.Height, imgs)
 			require.NoError(t, err)
-			b, err := n.RunBatch(imgs)
+			b, err := n.RunBatch(sig.Width, sig.Height, imgs)
 			require.NoError(t, err)
 			require.Len(t, b, len(a))
 			for i := range a {
@@ -98,7 +98,7 @@ func TestSameOutputsAsORT(t *testing.T) {
 				for i := range tooMany {
 					tooMany[i] = imgs[0]
 				}
-				_, err = n.RunBatch(tooMany)
+				_, err = n.RunBatch(sig.Width, sig.Height, tooMany)
 				require.ErrorContains(t, err, "run of 2 images, want 1..1")
 			}
 		})
@@ -123,4 +123,11 @@ func TestUnsupportedGraphs(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Open(sig)
 	require.ErrorContains(t, err, "input is uint8")
+}
+
+func TestRegisteredBackend(t *testing.T) {
+	var _ detect.Runner = (*Net)(nil)
+	b, err := detect.BackendByName(BackendName)
+	require.NoError(t, err, "importing the package registers the backend")
+	assert.NotNil(t, b)
 }
