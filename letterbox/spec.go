@@ -773,3 +773,26 @@ func Parse(str string) (Spec, error) {
 	s.Name = s.String()
 	return s, nil
 }
+
+// Value returns the spec-string value of one key of s (Value("pad") of sg-coco
+// is "114"), "" for an unknown key.
+func (s Spec) Value(key string) string {
+	for _, k := range keys {
+		if k.name == key {
+			return k.get(s)
+		}
+	}
+	return ""
+}
+
+// DiffKeys lists the spec-string keys whose values differ between a and b, in
+// canonical order (e.g. [inner pad] for sg-coco and sg-coco:inner=640,pad=0).
+func DiffKeys(a, b Spec) []string {
+	var out []string
+	for _, k := range keys {
+		if k.get(a) != k.get(b) {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}

@@ -49,7 +49,7 @@ func TestCOCODataset(t *testing.T) {
 	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + `],"categories":[{"id":7,"name":"person"}]}`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "annotations.json"), []byte(js), 0o644))
 
-	cfg := Config{Model: fixtureModel, Pipelines: []string{"sg-coco"}, Conf: 0.8}
+	cfg := withConf(testConfig(fixtureModel, "", "sg-coco"), 0.8)
 	cfg.Data = yolo
 	a, err := Run(context.Background(), cfg)
 	require.NoError(t, err)

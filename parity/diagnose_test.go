@@ -19,27 +19,65 @@ import (
 // every detection; any other spec moves boxes), and says what the user's
 // candidates lose. 24 images keep the test short; the search is the same.
 func TestDiagnoseByReferenceNamesSGCoco(t *testing.T) {
-	d, err := Diagnose(context.Background(), DiagnoseConfig{Model: fixtureModel, Data: fixtureData, Reference: fixtureReference,
-		Candidates: []string{"stretch", "seed-center"}, Limit: 24, Screen: 12, Finalists: 3, Conf: 0.8, Workers: 2, Threads: 1})
+	cfg := DefaultDiagnoseConfig()
+	cfg.Model, cfg.Data, cfg.Reference = fixtureModel, fixtureData, fixtureReference
+	cfg.Candidates, cfg.Limit, cfg.Screen, cfg.Conf, cfg.Workers, cfg.Threads = []string{"stretch", "seed-center"}, 24, 12, 0.8, 2, 1
+	d, err := Diagnose(context.Background(), cfg)
 	require.NoError(t, err)
-	require.NotNil(t, d.Best)
-	assert.Equal(t, "sg-coco", d.Best.Spec)
-	require.NotNil(t, d.Best.Agreement)
-	assert.GreaterOrEqual(t, d.Best.Agreement.Fraction, 0.995)
-	require.NotNil(t, d.Next)
-	assert.Less(t, d.Next.Score, d.Best.Score-ReferenceEquivalence, "the next spec is clearly worse")
-	require.Len(t, d.Candidates, 2)
-	frac, st, sc, ok := d.SeedRecovery()
-	require.True(t, ok)
-	assert.Less(t, st.Score, 0.5)
-	assert.Less(t, sc.Score, 0.9, "seed-center's boxes are not the training pipeline's")
-	assert.Greater(t, frac, 0.0)
 	var b bytes.Buffer
 	require.NoError(t, d.WriteText(&b))
 	t.Log("\n" + b.String())
+	require.NotNil(t, d.Named, d.CannotTell)
+	assert.Equal(t, "sg-coco", d.Named.Spec)
+	require.NotNil(t, d.Best.Agreement)
+	assert.GreaterOrEqual(t, d.Best.Agreement.Fraction, 0.995)
+	require.NotNil(t, d.Next)
+	assert.Less(t, d.Next.Score, d.Best.Score-0.005, "the next spec is clearly worse")
+	require.Len(t, d.Candidates, 2)
+	frac, st, ce, ok := d.LetterboxRecovery()
+	require.True(t, ok)
+	assert.Less(t, st.Score, 0.5)
+	assert.Less(t, ce.Score, 0.9, "the plain centre letterbox's boxes are not the training pipeline's")
+	assert.Greater(t, frac, 0.0)
 	assert.Contains(t, b.String(), "behaves as trained with: sg-coco")
 	assert.Contains(t, b.String(), "your pipeline stretch:")
-	assert.Contains(t, b.String(), "seed fix: seed-center")
+	assert.Contains(t, b.String(), "plain centre letterbox (")
+	for i := 1; i < len(d.Ranked); i++ {
+		a, c := d.Ranked[i-1], d.Ranked[i]
+		if a.Final == c.Final && a.Err == "" && c.Err == "" {
+			assert.GreaterOrEqual(t, a.Score, c.Score, "the ranking is sorted: %s before %s", a.Spec, c.Spec)
+		}
+	}
+}
+
+// TestDiagnoseWithoutReferenceIsHonest: by AP alone the centred letterboxes
+// cannot be told apart on these images (the model is as good with pad 0 or a
+// 640 inner size), so the verdict either names a centre RGB /255 letterbox
+// with what the data leaves undecided, or says it cannot tell — never
+// stretch, and every tied spec is a centred letterbox.
+func TestDiagnoseWithoutReferenceIsHonest(t *testing.T) {
+	cfg := DefaultDiagnoseConfig()
+	cfg.Model, cfg.Data = fixtureModel, fixtureData
+	cfg.Limit, cfg.Screen, cfg.Conf, cfg.Workers, cfg.Threads = 32, 16, 0.8, 2, 1
+	d, err := Diagnose(context.Background(), cfg)
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, d.WriteText(&b))
+	t.Log("\n" + b.String())
+	assert.Contains(t, d.Best.Family, "letterbox anchor=")
+	sg := false
+	for _, tr := range append([]*Trial{d.Best}, d.Tied...) {
+		assert.NotContains(t, tr.Family, "stretch", tr.Spec)
+		sg = sg || tr.Spec == "sg-coco"
+	}
+	assert.True(t, sg, "the training pipeline is the best or tied with it")
+	if d.Named == nil {
+		assert.Contains(t, d.CannotTell, "give --reference or more images")
+	}
+	st := d.presetStretch()
+	require.NotNil(t, st)
+	assert.True(t, st.Final)
+	assert.NotContains(t, d.Tied, st, "stretch is told apart from the best")
 }
 
 // TestDiagnoseSurvivesOddImages: third-party data has 1-pixel images, very thin
@@ -62,7 +100,9 @@ func TestDiagnoseSurvivesOddImages(t *testing.T) {
 		require.NoError(t, f.Close())
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "labels", s.name[:len(s.name)-4]+".txt"), nil, 0o644))
 	}
-	d, err := Diagnose(context.Background(), DiagnoseConfig{Model: fixtureModel, Data: dir, Screen: 5, Finalists: 2, Conf: 0.5, Workers: 1, Threads: 1})
+	cfg := DefaultDiagnoseConfig()
+	cfg.Model, cfg.Data, cfg.Screen, cfg.Workers, cfg.Threads = fixtureModel, dir, 5, 1, 1
+	d, err := Diagnose(context.Background(), cfg)
 	require.NoError(t, err)
 	require.NotNil(t, d.Best)
 	assert.Equal(t, 5, d.Images)

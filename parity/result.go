@@ -60,6 +60,7 @@ type Result struct {
 	// image and category ids of a COCO dataset; nil: position and class index.
 	cocoIDs func(pos int64, class int) (imageID, categoryID int64)
 	timing  Timing
+	render  *renderer // what InputImage prepares images with (nil from JSON)
 }
 
 // Timing is where a run's wall time went. It is not part of the JSON form (it
@@ -168,17 +169,21 @@ func (r *Result) Records() []ImageRecord {
 			rec.GT[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
 		}
 		for p := range r.Pipelines {
-			pi := r.Pipelines[p].PerImage[k]
-			dets := make([]box.Detection, len(pi.DetBoxes))
-			for d, b := range pi.DetBoxes {
-				dets[d] = box.Detection{Box: box64(b), Score: float64(pi.DetScores[d]), Class: int(pi.DetClasses[d])}
-			}
-			rec.Dets[p] = dets
+			rec.Dets[p] = imageDetections(r.Pipelines[p].PerImage[k])
 		}
 		recs[k] = rec
 	}
 	r.records = recs
 	return recs
+}
+
+// imageDetections are one per-image record's detections.
+func imageDetections(im ImageCounts) []box.Detection {
+	dets := make([]box.Detection, len(im.DetBoxes))
+	for d, b := range im.DetBoxes {
+		dets[d] = box.Detection{Box: box64(b), Score: float64(im.DetScores[d]), Class: int(im.DetClasses[d])}
+	}
+	return dets
 }
 
 // FailedImage is an image that could not be evaluated, with the stage and the error.
@@ -382,9 +387,10 @@ func (p *PipelineResult) restoreSamples() {
 }
 
 // collector summarises a run image by image, in image order, so that nothing
-// but the compact per-image records (PipelineResult.PerImage) is kept.
+// but the compact per-image records (PipelineResult.PerImage) is kept. Run,
+// Merge and Diagnose all summarise through it.
 type collector struct {
-	cfg  Config
+	cfg  Settings
 	res  *Result
 	runs []*runAcc
 	ref  *reference
@@ -407,16 +413,11 @@ type runAcc struct {
 }
 
 // newCollector starts the summaries of res's pipelines (heads carry their names
-// and specs); total is the number of images of the unsharded dataset (the range
-// of image ids a reference may use).
-func newCollector(cfg Config, res *Result, heads []PipelineResult, total int) (*collector, error) {
-	c := &collector{cfg: cfg, res: res}
-	if cfg.Reference != "" {
-		var err error
-		if c.ref, err = readReference(cfg.Reference, total); err != nil {
-			return nil, err
-		}
-		res.Reference, res.ReferenceFloor = cfg.Reference, cfg.ReferenceFloor
+// and specs), compared with ref (read with readReference) when it is not nil.
+func newCollector(cfg Settings, ref *reference, res *Result, heads []PipelineResult) (*collector, error) {
+	c := &collector{cfg: cfg, res: res, ref: ref}
+	if ref != nil {
+		res.Reference, res.ReferenceFloor = ref.path, cfg.ReferenceFloor
 	}
 	nc := len(res.Classes)
 	cats := make([]int64, nc)
@@ -441,9 +442,10 @@ func newCollector(cfg Config, res *Result, heads []PipelineResult, total int) (*
 	return c, nil
 }
 
-// add summarises image i (0-based position in the dataset; its id is i+1).
-func (c *collector) add(i int, o imageOutcome) error {
-	id := int64(i + 1)
+// add summarises one image (o.pos is its 0-based position in the dataset; its
+// id is pos+1).
+func (c *collector) add(o *outcome) error {
+	id := int64(o.pos + 1)
 	if o.err != nil {
 		c.res.Failed = append(c.res.Failed, FailedImage{Image: o.name, ID: id, Stage: o.failAt, Error: o.err.Error()})
 		return nil
@@ -456,7 +458,7 @@ func (c *collector) add(i int, o imageOutcome) error {
 	return nil
 }
 
-func (ra *runAcc) add(cfg Config, id int64, o imageOutcome, dets []box.Detection, ref *reference) error {
+func (ra *runAcc) add(cfg Settings, id int64, o *outcome, dets []box.Detection, ref *reference) error {
 	nc := len(ra.perClass)
 	for g, gt := range o.gts {
 		if gt.Class < 0 || gt.Class >= nc {
@@ -555,7 +557,7 @@ func (c *collector) finish() error {
 	return err
 }
 
-func (ra *runAcc) finish(cfg Config, classes []string) (PipelineResult, error) {
+func (ra *runAcc) finish(cfg Settings, classes []string) (PipelineResult, error) {
 	pr := ra.pr
 	c := ra.total
 	pr.Images, pr.GT, pr.TP, pr.FP, pr.FN = c.Images, c.GT, c.TP, c.FP, c.FN

@@ -45,10 +45,10 @@ var (
 func fixtureResult(t *testing.T) *parity.Result {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		fixtureRes, fixtureErr = parity.Run(context.Background(), parity.Config{
-			Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"},
-			Conf: fixtureConf, Workers: 2, Reference: fixtureRef,
-		})
+		cfg := parity.DefaultConfig()
+		cfg.Model, cfg.Data, cfg.Pipelines = fixtureModel, fixtureData, []string{"stretch", "sg-coco"}
+		cfg.Conf, cfg.Workers, cfg.Reference = fixtureConf, 2, fixtureRef
+		fixtureRes, fixtureErr = parity.Run(context.Background(), cfg)
 	})
 	require.NoError(t, fixtureErr)
 	return fixtureRes
@@ -325,10 +325,10 @@ func subsetData(t *testing.T, n int) string {
 func TestAgreeingPipelines(t *testing.T) {
 	// The same pipeline twice under two spellings agrees with itself exactly (24
 	// images: enough detections for every distance, a fraction of the full run).
-	res, err := parity.Run(context.Background(), parity.Config{
-		Model: fixtureModel, Data: subsetData(t, 24), Pipelines: []string{"sg-coco", "sg-coco:decoder=opencv"},
-		Conf: fixtureConf, Workers: 2,
-	})
+	cfg := parity.DefaultConfig()
+	cfg.Model, cfg.Data, cfg.Pipelines = fixtureModel, subsetData(t, 24), []string{"sg-coco", "sg-coco:decoder=opencv"}
+	cfg.Conf, cfg.Workers = fixtureConf, 2
+	res, err := parity.Run(context.Background(), cfg)
 	require.NoError(t, err)
 	r, err := Build(res, DefaultOptions())
 	require.NoError(t, err)

@@ -66,7 +66,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if len(rf.models) == 0 || *rf.data == "" || *out == "" {
+	if len(rf.models) == 0 || rf.cfg.Data == "" || *out == "" {
 		return fmt.Errorf("%w: report needs --model, --data and --out (see detparity report -h)", errUsage)
 	}
 	if *gallery < 0 {
@@ -88,7 +88,10 @@ Flags:
 	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
 		return err
 	}
-	cfg := rf.config(stderr)
+	cfg, err := rf.config(stderr)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Run(ctx, cfg)

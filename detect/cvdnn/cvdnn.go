@@ -93,7 +93,7 @@ func init() {
 	if req, ok := os.LookupEnv(probeEnv); ok {
 		os.Exit(serveProbe(req))
 	}
-	detect.RegisterBackend(BackendName, func(sig *detect.Signature, _ detect.Options) (detect.Runner, error) { return Open(sig) })
+	detect.RegisterBackend(BackendName, "OpenCV DNN "+Version()+" (CPU)", func(sig *detect.Signature, _ detect.Options) (detect.Runner, error) { return Open(sig) })
 }
 
 // BackendName is the name this package registers as a detect backend.
