@@ -236,10 +236,7 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 			if err != nil {
 				break
 			}
-			var specs []letterbox.Spec
-			for _, v := range dim.values(inc) {
-				specs = append(specs, v)
-			}
+			specs := dim.values(inc)
 			origins := make([]string, len(specs))
 			for i := range origins {
 				origins[i] = "grid"
