@@ -166,7 +166,7 @@ func Tracked(name string) bool {
 	return false
 }
 
-// scriptRef finds the scripts a Made by cell names: backquoted words that start with
+// scriptRefs finds the scripts a Made by cell names: backquoted words that start with
 // scripts/ or ./, or end in .py or .sh.
 func scriptRefs(madeBy string) []string {
 	var refs []string
