@@ -120,7 +120,7 @@ func TestOpenCOCODirect(t *testing.T) {
 
 	// Open does not look outside DIR/annotations.json and DIR/annotations/: this is a
 	// YOLO directory without labels.
-	ds, err = dataset.Open(dir)
+	_, err = dataset.Open(dir)
 	require.Error(t, err)
 	assert.EqualError(t, err, "dataset: "+dir+": no class names file, expected one of classes.txt, names.txt (one name per line) or data.yaml (names: list or map)")
 }

@@ -375,12 +375,11 @@ func clampInt(v, lo, hi int) int {
 // rows (int32, dw*3) with the source row each holds, one 8-bit output row,
 // and the two float32 rows of INTER_AREA.
 type scratch struct {
-	h        [4][]int32
-	hy       [4]int
-	outRow   []uint8
-	abuf     []float32
-	asum     []float32
-	needRows [4]int
+	h      [4][]int32
+	hy     [4]int
+	outRow []uint8
+	abuf   []float32
+	asum   []float32
 }
 
 func (rz *resizer) newScratch() *scratch {

@@ -16,8 +16,8 @@ import (
 // and far below what a different preprocessing gives (pixels of shift).
 const ReferenceIoU = 0.9
 
-// ReferenceScoreSlack: an unmatched detection scoring within this of the
-// reference floor is "borderline" (the other side may have it at floor − 1e-6),
+// ReferenceScoreSlack is the score margin around the reference floor: an unmatched
+// detection scoring within it is "borderline" (the other side may have it at floor − 1e-6),
 // counted apart and not as a disagreement. PyTorch and ONNX Runtime kernels differ
 // by ~1e-6 in the scores; 1e-4 leaves a wide margin.
 const ReferenceScoreSlack = 1e-4
