@@ -9,9 +9,10 @@ import (
 	"github.com/detparity/detparity/detect"
 )
 
-// Auto, as Settings.Loaders or Settings.Threads, lets the run choose the count
-// from the machine's cores (see Settings). It is the only non-positive count
-// accepted: zero means zero, and zero loaders or threads cannot run.
+// Auto is the value of Settings.Loaders or Settings.Threads that lets the run
+// choose the count from the machine's cores (see Settings). It is the only
+// non-positive count accepted: zero means zero, and zero loaders or threads
+// cannot run.
 const Auto = -1
 
 // Settings are the evaluation settings every consumer of the engine shares —

@@ -565,9 +565,10 @@ func (t *Trial) iouResults() [][]metrics.ImageResult {
 	return t.byIoU
 }
 
-// PoorScore: a best spec scoring below it (AP50 without a reference, agreement
-// with one) explains too little for a verdict: the model, its output layout,
-// the class mapping or the labels are more likely wrong than the preprocessing.
+// PoorScore is the score below which a best spec (AP50 without a reference,
+// agreement with one) explains too little for a verdict: the model, its output
+// layout, the class mapping or the labels are more likely wrong than the
+// preprocessing.
 const PoorScore = 0.2
 
 // verdict ranks the finalists and decides what can be said.

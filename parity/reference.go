@@ -85,31 +85,6 @@ func readReference(path string, images int) (*reference, error) {
 	return ref, nil
 }
 
-// compare compares run r of every record with the reference.
-func (ref *reference) compare(recs []ImageRecord, r int, floor float64) Agreement {
-	a := Agreement{Floor: floor}
-	var boxErr, scoreDiff []float64
-	for _, rec := range recs {
-		m := compareImage(ref.dets[rec.ID], rec.Dets[r], floor)
-		a.RefDets += m.refDets
-		a.Dets += m.dets
-		a.Matched += len(m.boxErr)
-		a.RefOnly += m.refOnly
-		a.Only += m.only
-		a.Borderline += m.borderline
-		boxErr = append(boxErr, m.boxErr...)
-		scoreDiff = append(scoreDiff, m.scoreDiff...)
-	}
-	if n := a.Matched + a.RefOnly + a.Only; n > 0 {
-		a.Fraction = float64(a.Matched) / float64(n)
-	} else {
-		a.Fraction = 1
-	}
-	a.BoxErrMean, a.BoxErrP50, a.BoxErrP99, a.BoxErrMax = describe(boxErr)
-	a.ScoreDiffMean, a.ScoreDiffP50, a.ScoreDiffP99, a.ScoreDiffMax = describe(scoreDiff)
-	return a
-}
-
 type imageAgreement struct {
 	refDets, dets, refOnly, only, borderline int
 	boxErr, scoreDiff                        []float64

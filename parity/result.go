@@ -628,15 +628,6 @@ func box64(b [4]float32) box.Box {
 	return box.Box{X1: float64(b[0]), Y1: float64(b[1]), X2: float64(b[2]), Y2: float64(b[3])}
 }
 
-// cocoDetections converts detections to COCO results entries (bbox x, y, w, h).
-func cocoDetections(id int64, dets []box.Detection) []metrics.COCODetection {
-	out := make([]metrics.COCODetection, len(dets))
-	for i, d := range dets {
-		out[i] = metrics.COCODetection{ImageID: id, CategoryID: int64(d.Class), BBox: [4]float64{d.X1, d.Y1, d.W(), d.H()}, Score: d.Score}
-	}
-	return out
-}
-
 func distances(ps []PipelineResult) ([]Distance, error) {
 	out := []Distance{}
 	for i := range ps {
