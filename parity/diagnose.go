@@ -153,7 +153,7 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 	if cfg.Conf < 0 || cfg.Conf >= 1 || cfg.Floor < 0 || cfg.Floor > cfg.Conf {
 		return nil, fmt.Errorf("parity: diagnose: conf %v, floor %v; expected 0 <= floor <= conf < 1", cfg.Conf, cfg.Floor)
 	}
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := dataset.Open(ctx, cfg.Data, dataset.DefaultOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -345,7 +345,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Data == "" {
 		return nil, errors.New("parity: no dataset directory given")
 	}
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := dataset.Open(ctx, cfg.Data, dataset.DefaultOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -305,7 +305,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	ds, err := dataset.Open(*data)
+	ds, err := dataset.Open(ctx, *data, dataset.DefaultOptions())
 	if err != nil {
 		return err
 	}
