@@ -267,3 +267,46 @@ func TestOpenCOCOErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenCOCOArea: "area" comes through LabelsDetailed as written (pycocotools tests
+// it, not the box, for its area ranges); an annotation without it gets the box area and
+// is counted in a warning; a negative or infinite area is an error.
+func TestOpenCOCOArea(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"images/a.png":      string(imgtest.PNG(t, imgtest.Smooth(40, 30))),
+		"images/tiff/b.tif": "skipped",
+		"images/c.png":      string(imgtest.PNG(t, imgtest.Smooth(8, 8))),
+	})
+	js := filepath.Join(dir, "annotations.json")
+	imgtest.Write(t, js, []byte(cocoJSON(t,
+		[]obj{{"id": 1, "file_name": "a.png", "width": 40, "height": 30}},
+		[]obj{{"id": 1, "name": "x"}},
+		[]obj{
+			{"id": 1, "image_id": 1, "category_id": 1, "bbox": []float64{0, 0, 10, 10}, "area": 42.5, "iscrowd": 1},
+			{"id": 2, "image_id": 1, "category_id": 1, "bbox": []float64{5, 5, 4, 2}},
+		})))
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
+	require.NoError(t, err)
+	truths, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
+	require.NoError(t, err)
+	assert.Equal(t, []dataset.Truth{
+		{Object: box.Object{Box: box.Box{X1: 0, Y1: 0, X2: 10, Y2: 10}}, Crowd: true, Area: 42.5, ID: 1},
+		{Object: box.Object{Box: box.Box{X1: 5, Y1: 5, X2: 9, Y2: 7}}, Area: 8, ID: 2},
+	}, truths)
+	assert.Equal(t, []dataset.Warning{
+		{Kind: dataset.WarnUnlistedImage, Count: 1, First: []string{"images/c.png"}, Message: "1 image file is not named by the annotations; not evaluated"},
+		{Kind: dataset.WarnSkippedType, Count: 1, First: []string{"images/tiff/b.tif"}, Message: "1 file skipped for their type (detparity reads .jpg .jpeg .png .bmp)"},
+		{Kind: dataset.WarnMissingArea, Count: 1, First: []string{"annotations[1] (id 2)"}, Message: "1 COCO annotation has no area; the box area is used"},
+	}, ds.Warnings)
+
+	for _, area := range []string{"-1", "1e999", `"big"`} {
+		imgtest.Write(t, js, []byte(`{"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "x"}],
+			"annotations": [{"id": 3, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "area": `+area+`}]}`))
+		_, err := dataset.Open(bg, dir, dataset.DefaultOptions())
+		require.Error(t, err, area)
+		if area != `"big"` {
+			assert.EqualError(t, err, "dataset: "+js+": annotations[0] (id 3): area = "+area+", expected a finite number >= 0")
+		}
+	}
+}

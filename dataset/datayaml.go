@@ -66,8 +66,12 @@ func OpenDataYAML(ctx context.Context, file string, o Options) (*Dataset, error)
 		return nil, err
 	}
 	if !present {
-		return nil, fmt.Errorf("dataset: %s: no %s: key or it is empty (keys: %s), expected the images of the split: a folder, a list of folders, or a .txt image list",
-			file, split, strings.Join(d.keyList(), ", "))
+		key := split + ":"
+		if split == "validation" {
+			key = "val: (nor validation:)"
+		}
+		return nil, fmt.Errorf("dataset: %s: no %s key or it is empty (keys: %s), expected the images of the split: a folder, a list of folders, or a .txt image list",
+			file, key, strings.Join(d.keyList(), ", "))
 	}
 	spec := yoloSpec{dir: root, root: root, names: names, namesFile: file, yaml: file, split: split}
 	for _, v := range vals {

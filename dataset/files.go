@@ -139,6 +139,9 @@ func (w *walker) walk(dir, root string, visit func(path string, info fs.FileInfo
 }
 
 func (w *walker) walkDir(dir string, st fs.FileInfo, ancestors map[fileID]bool, visit func(string, fs.FileInfo) error) error {
+	if err := w.ctx.Err(); err != nil {
+		return fmt.Errorf("dataset: scan %s: stopped after %d entries: %w", dir, w.scanned, err)
+	}
 	id, ok := idOf(st)
 	if ok {
 		if ancestors[id] {
