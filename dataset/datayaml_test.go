@@ -200,7 +200,7 @@ func TestOpenSplitMixing(t *testing.T) {
 	writeTree(t, rf, map[string]string{
 		"train/images/a.jpg": png, "train/labels/a.txt": "0 0.5 0.5 0.2 0.2\n",
 		"valid/images/b.jpg": png, "valid/labels/b.txt": "1 0.5 0.5 0.2 0.2\n",
-		"data.yaml":          "train: ../train/images\nval: ../valid/images\nnc: 2\nnames: ['x', 'y']\n",
+		"data.yaml": "train: ../train/images\nval: ../valid/images\nnc: 2\nnames: ['x', 'y']\n",
 	})
 	_, err = dataset.Open(bg, rf, dataset.DefaultOptions())
 	assert.EqualError(t, err, "dataset: "+rf+" holds the splits train, valid; reading it whole would mix them: "+
