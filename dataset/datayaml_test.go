@@ -158,6 +158,10 @@ func TestOpenDataYAMLErrors(t *testing.T) {
 			want: "dataset: @Y: no names: key (nor nc:), expected names: as a list or a {0: name} map"},
 		{name: "empty split option", yaml: "val: images/val\nnames: [a]\n", split: "-",
 			want: "dataset: @Y: Options.Split is empty, expected the key of the split to open (val, test, train; start from DefaultOptions())"},
+		{name: "an image listed twice", yaml: "val: [val.txt, images/val/sub]\nnames: [a, b]\n",
+			want: "dataset: image @D/images/val/sub/v3.png is listed twice (@D/images/val/sub, @D/val.txt), expected each image once"},
+		{name: "a folder inside another", yaml: "val: [images/val, images/val/sub]\nnames: [a, b]\n",
+			want: "dataset: @D/images/val/sub and @D/images/val/sub are the same folder, so its images would count twice; remove the symbolic link or the split entry that leads to it again"},
 		{name: "split folder holds splits", yaml: "val: images\nnames: [a, b]\n",
 			want: "dataset: @D/images holds the splits train, val; reading it whole would mix them: make val: in @Y name the split folder (e.g. @D/images/val)"},
 	} {

@@ -148,7 +148,7 @@ func (w *walker) walkDir(dir string, st fs.FileInfo, ancestors map[fileID]bool, 
 			return fmt.Errorf("dataset: %s: symbolic link loop: it leads back to %s, which contains it; remove the link", dir, w.visited[id])
 		}
 		if first, seen := w.visited[id]; seen {
-			return fmt.Errorf("dataset: %s and %s are the same folder (reached through a symbolic link), so its images would count twice; remove one link", first, dir)
+			return fmt.Errorf("dataset: %s and %s are the same folder, so its images would count twice; remove the symbolic link or the split entry that leads to it again", first, dir)
 		}
 		w.visited[id] = dir
 		ancestors[id] = true

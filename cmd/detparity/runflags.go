@@ -25,7 +25,7 @@ func addRunFlags(fs *flag.FlagSet, pipelineNote, floorUse string) *runFlags {
 	d := parity.DefaultConfig()
 	f := &runFlags{}
 	fs.Var(&f.models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
-	f.data = fs.String("data", "", "dataset `dir`: YOLO (images/, labels/, classes.txt|names.txt|data.yaml), COCO (images/, annotations.json) or VOC (JPEGImages/, Annotations/)")
+	f.data = fs.String("data", "", "dataset `dir` or Ultralytics data .yaml (its val: split): YOLO (images/, labels/, classes.txt|names.txt|data.yaml|config.yaml), COCO (images/, annotations.json), VOC (JPEGImages/, Annotations/) or a split folder (images/val)")
 	f.pipes = fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote)
 	f.conf = fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
 	f.iou = fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
