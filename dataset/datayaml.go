@@ -28,13 +28,15 @@ import (
 // of each image path becomes /labels/), names are the YAML's. Everything else is as
 // for Open (warnings, label checks, the split check on each folder).
 //
-// Errors name the YAML and the line: a missing or empty split key (listing the keys
+// Paths are made absolute (Dataset.Dir, DataYAML, Item.ImagePath). Errors name the YAML
+// and the line: a missing or empty split key (listing the keys
 // present), a root or split entry that does not exist (Ultralytics would try to
 // download it; detparity does not), a path that is not a string.
 func OpenDataYAML(ctx context.Context, file string, o Options) (*Dataset, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	file = absClean(file) // as Ultralytics, which resolves every path: list lines may be absolute
 	b, err := readRegular(file, o.MaxNamesBytes, "Options.MaxNamesBytes")
 	if err != nil {
 		return nil, fmt.Errorf("dataset: data YAML: %w", err)

@@ -234,3 +234,20 @@ func TestOpenConfigYAMLNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x"}, d.Names, "data.yaml comes first")
 }
+
+// TestOpenDataYAMLRelative: a data YAML given by a relative path opens with absolute
+// paths (as Ultralytics resolves them), whatever the list lines hold.
+func TestOpenDataYAMLRelative(t *testing.T) {
+	dir := t.TempDir()
+	ds := ultralyticsTree(t, dir)
+	imgtest.Write(t, filepath.Join(ds, "data.yaml"), []byte("val: [val.txt, "+filepath.Join(ds, "images", "train")+"]\nnames: [a, b]\n"))
+	t.Chdir(dir)
+	d, err := dataset.Open(bg, filepath.Join("ds", "data.yaml"), dataset.DefaultOptions())
+	require.NoError(t, err)
+	assert.Equal(t, ds, d.Dir)
+	assert.Equal(t, filepath.Join(ds, "data.yaml"), d.DataYAML)
+	assert.Equal(t, filepath.Join(ds, "images"), d.ImagesDir())
+	require.Len(t, d.Items, 4)
+	assert.Equal(t, "train/t1.jpg", d.Items[0].Name)
+	assert.Equal(t, filepath.Join(ds, "labels", "train", "t1.txt"), d.Items[0].LabelPath)
+}
