@@ -111,6 +111,7 @@ type walker struct {
 	scanned int
 }
 
+// newWalker returns a walker counting its warnings in ws.
 func newWalker(ctx context.Context, ws *warnings) *walker {
 	return &walker{ctx: ctx, ws: ws, visited: map[fileID]string{}}
 }
@@ -138,6 +139,8 @@ func (w *walker) walk(dir, root string, visit func(path string, info fs.FileInfo
 	return w.walkDir(dir, st, map[fileID]bool{}, visit)
 }
 
+// walkDir walks the folder dir (st: its information, links followed); ancestors are
+// the identities of the folders holding it, for loop detection.
 func (w *walker) walkDir(dir string, st fs.FileInfo, ancestors map[fileID]bool, visit func(string, fs.FileInfo) error) error {
 	if err := w.ctx.Err(); err != nil {
 		return fmt.Errorf("dataset: scan %s: stopped after %d entries: %w", dir, w.scanned, err)
