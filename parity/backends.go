@@ -71,7 +71,7 @@ func CompareBackends(ctx context.Context, cfg BackendsConfig) (*BackendCompariso
 	case cfg.Limit < 0 || cfg.Batch < 1:
 		return nil, fmt.Errorf("parity: compare-backends: limit %d, batch %d; expected limit >= 0 and batch >= 1", cfg.Limit, cfg.Batch)
 	}
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := dataset.Open(ctx, cfg.Data, cfg.Settings.dataOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 func TestCOCODataset(t *testing.T) {
 	yolo := twoClassData(t, 3) // copies images + labels; names replaced below
 	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
-	ds, err := dataset.Open(yolo)
+	ds, err := dataset.Open(context.Background(), yolo, dataset.DefaultOptions())
 	require.NoError(t, err)
 
 	dir := t.TempDir()

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
 )
 
@@ -60,6 +61,17 @@ type Settings struct {
 	// Layout is the model's output layout (detect.ParseLayout): "auto" (or "")
 	// detects it from the outputs and metadata. Flag --layout.
 	Layout string
+	// StrictLabels makes an image without a label file a failure; otherwise it
+	// is a background image (no objects), counted in the dataset's warnings, as
+	// Ultralytics counts it. Flag --strict-labels.
+	StrictLabels bool
+}
+
+// dataOptions are the dataset options the settings ask for.
+func (s Settings) dataOptions() dataset.Options {
+	o := dataset.DefaultOptions()
+	o.StrictLabels = s.StrictLabels
+	return o
 }
 
 // DefaultSettings returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7

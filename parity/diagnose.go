@@ -131,7 +131,7 @@ type Diagnosis struct {
 // preferred over another.
 func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 	start := time.Now()
-	dg, err := newDiagnoser(cfg)
+	dg, err := newDiagnoser(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ type diagnoser struct {
 	total  int
 }
 
-func newDiagnoser(cfg DiagnoseConfig) (*diagnoser, error) {
+func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
 	if err := cfg.Settings.validate(cfg.Reference != ""); err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func newDiagnoser(cfg DiagnoseConfig) (*diagnoser, error) {
 			return nil, fmt.Errorf("parity: candidate pipeline %q: %w", c, err)
 		}
 	}
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := dataset.Open(ctx, cfg.Data, cfg.Settings.dataOptions())
 	if err != nil {
 		return nil, err
 	}

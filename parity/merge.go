@@ -75,7 +75,7 @@ func Merge(shards []*Result) (*Result, error) {
 	res := &Result{
 		Model: first.Model, Models: first.Models, Data: first.Data, InputW: first.InputW, InputH: first.InputH,
 		Classes: first.Classes, Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
-		Images: images, Failed: []FailedImage{}, Orphans: first.Orphans,
+		Images: images, Failed: []FailedImage{}, Orphans: first.Orphans, DataWarnings: first.DataWarnings,
 	}
 	var ref *reference
 	if first.Reference != "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/detparity/detparity/box"
+	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
@@ -47,6 +48,11 @@ type Result struct {
 	Evaluated     int           `json:"evaluated"`
 	Failed        []FailedImage `json:"failed"`
 	Orphans       []string      `json:"orphan_labels"` // label files with no image
+	// DataWarnings are what opening the dataset found and did not fail on:
+	// images without a label file (background), duplicated label lines
+	// dropped, files skipped for their type, links leading outside, ... (each
+	// with a count and the first names).
+	DataWarnings []dataset.Warning `json:"dataset_warnings"`
 	// Pipelines are the runs, one per (model, pipeline) pair: every pipeline of the
 	// first model, then of the second, and so on.
 	Pipelines []PipelineResult `json:"pipelines"`
@@ -905,8 +911,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, f := range r.Failed {
 		fmt.Fprintf(w, "FAILED %s (%s): %s\n", f.Image, f.Stage, f.Error)
 	}
-	for _, o := range r.Orphans {
-		fmt.Fprintf(w, "WARNING label file without an image: %s\n", o)
+	for _, dw := range r.DataWarnings {
+		fmt.Fprintf(w, "WARNING %s\n", dw)
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Data == "" {
 		return nil, errors.New("parity: no dataset directory given")
 	}
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := dataset.Open(ctx, cfg.Data, cfg.Settings.dataOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +98,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.DataWarnings = ds.Warnings
 	// Image names are relative to the dataset's image folder (JPEGImages/ for VOC).
 	res.imageDir = ds.ImagesDir()
 	if ds.CategoryIDs != nil {
@@ -171,6 +172,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*R
 	if res.Orphans == nil {
 		res.Orphans = []string{}
 	}
+	res.DataWarnings = []dataset.Warning{}
 	if cfg.Shards > 0 {
 		res.Shard, res.DatasetImages = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), ld.len()
 	}

@@ -24,6 +24,7 @@ func addSettingsFlags(fs *flag.FlagSet, s *parity.Settings, floorUse string) {
 	fs.IntVar(&s.Loaders, "loaders", s.Loaders, fmt.Sprintf("goroutines decoding and preprocessing images ahead of the workers (%d: one more than workers)", parity.Auto))
 	fs.IntVar(&s.Threads, "threads", s.Threads, fmt.Sprintf("ONNX Runtime intra-op threads per session (%d: the cores the loaders leave, shared between the workers, at least 1)", parity.Auto))
 	fs.StringVar(&s.Layout, "layout", s.Layout, "model output `layout`: auto or one of "+layoutNames())
+	fs.BoolVar(&s.StrictLabels, "strict-labels", s.StrictLabels, "an image without a label file fails instead of counting as a background image")
 }
 
 // checkSettings turns settings that cannot be meant into a usage error (exit 2)
@@ -49,7 +50,7 @@ type runFlags struct {
 func addRunFlags(fs *flag.FlagSet, pipelineNote, floorUse string) *runFlags {
 	f := &runFlags{cfg: parity.DefaultConfig()}
 	fs.Var(&f.models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
-	fs.StringVar(&f.cfg.Data, "data", "", "dataset `dir`: YOLO (images/, labels/, classes.txt|names.txt|data.yaml), COCO (images/, annotations.json) or VOC (JPEGImages/, Annotations/)")
+	fs.StringVar(&f.cfg.Data, "data", "", "dataset `dir` or Ultralytics data .yaml (its val: split): YOLO (images/, labels/, classes.txt|names.txt|data.yaml|config.yaml), COCO (images/, annotations.json), VOC (JPEGImages/, Annotations/) or a split folder (images/val)")
 	fs.StringVar(&f.pipes, "pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote+", or tensors:dir=DIR,unmap=SPEC")
 	addSettingsFlags(fs, &f.cfg.Settings, floorUse)
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
