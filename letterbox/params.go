@@ -10,10 +10,11 @@ import (
 // Param is one parameter of a Spec as the spec string spells it ("inner",
 // "636"), with what that value does.
 type Param struct {
-	Key, Value string
+	Key   string `json:"key"`
+	Value string `json:"value"`
 	// Meaning says what the value does to the tensor or the boxes, e.g.
 	// "the image is fitted into 636x636, then padded to the input size".
-	Meaning string
+	Meaning string `json:"meaning"`
 }
 
 // letterboxOnly are the keys a Stretch spec ignores.
@@ -107,7 +108,10 @@ func (s Spec) meaning(key string) string {
 		if s.Scale == 1 {
 			return "pixel values 0..255 as they are"
 		}
-		return "pixel value × " + keyValue("scale", s) + " (1/N divides by N, as numpy's img / N)"
+		if v := keyValue("scale", s); strings.HasPrefix(v, "1/") {
+			return "pixel value / " + v[2:] + " (as numpy's img / " + v[2:] + ".0)"
+		}
+		return "pixel value × " + fmtFloat(s.Scale)
 	case "mean":
 		if s.Mean == [3]float64{} {
 			return "nothing subtracted"
@@ -127,7 +131,7 @@ func (s Spec) meaning(key string) string {
 		if s.DType == Uint8 {
 			return "uint8: the padded bytes as they are (the model normalises inside)"
 		}
-		return "float32"
+		return "float32: the scaled (and normalised) values"
 	case "unmap":
 		switch s.Unmap {
 		case SuperGradients:

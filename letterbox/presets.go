@@ -37,7 +37,7 @@ var presetInfos = []PresetInfo{
 			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
 		Description: "Generic centred letterbox, the base of free specs (letterbox:key=value,...): " +
 			"longest side to the input size with round(), centred, pad 114, RGB, /255; boxes mapped back by the exact inverse.",
-		Source: "none: a neutral starting point for free specs, not a framework's pipeline",
+		Source: "no framework: a neutral base for free specs (Ultralytics LetterBox's geometry, boxes mapped back exactly)",
 	},
 	{
 		Name: "stretch",

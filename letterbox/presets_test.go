@@ -33,7 +33,7 @@ func TestPresetInfos(t *testing.T) {
 		parsed, err := Parse(p.Name)
 		require.NoError(t, err)
 		assert.Equal(t, p.Spec, parsed)
-		if !strings.HasPrefix(p.Source, "hand-written") && !strings.HasPrefix(p.Source, "none:") {
+		if !strings.HasPrefix(p.Source, "hand-written") && !strings.HasPrefix(p.Source, "no framework") {
 			assert.Regexp(t, version, p.Source, "%s: the source names the repository and version it reproduces", p.Name)
 		}
 	}
