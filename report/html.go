@@ -162,7 +162,9 @@ figcaption { color: var(--muted); font-size: .9rem; max-width: 90ch; }
 .panels .noinput { border: 1px dashed var(--line); padding: .4rem .5rem; max-width: 30ch; }
 td.diff, th.diff { background: #fff4d6; }
 td.what { font-size: .85rem; color: var(--muted); min-width: 24ch; }
-.cm td { text-align: right; font-variant-numeric: tabular-nums; min-width: 3.2em; }
+.cm td { text-align: right; font-variant-numeric: tabular-nums; min-width: 2.8em; padding: .3rem .4rem; }
+.cm thead th + th { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; padding: .4rem .3rem; }
+.cm thead th:first-child { vertical-align: bottom; }
 .cm td.correct { outline: 2px solid var(--good); outline-offset: -3px; }
 .cm .s1 { background: #e3eefa; } .cm .s2 { background: #bcd6f1; } .cm .s3 { background: #7fb0e0; }
 .cm .s4 { background: #3b7fc4; color: #fff; } .cm .s5 { background: #0b4f96; color: #fff; }
