@@ -52,13 +52,22 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	// Flags may come before or after the specs (detparity presets sg-coco --format json).
+	var specs []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		specs = append(specs, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("%w: --format %q, expected text or json", errUsage, *format)
 	}
-	entries, err := presetEntries(fs.Args())
+	entries, err := presetEntries(specs)
 	if err != nil {
 		return err
 	}

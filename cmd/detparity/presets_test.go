@@ -50,6 +50,16 @@ func TestPresetsCommand(t *testing.T) {
 	assert.Contains(t, stdout, "decoder  go")
 	assert.NotContains(t, stdout, "\nyolox\n")
 
+	// Flags after the specs.
+	code, stdout, stderr = runCLI(t, "presets", "yolox", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	require.Len(t, got, 1)
+	assert.Equal(t, "yolox", got[0].Name)
+	code, _, stderr = runCLI(t, "presets", "yolox", "--quiet")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "flag provided but not defined: -quiet")
+
 	code, _, stderr = runCLI(t, "presets", "sgcoco")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `unknown preset "sgcoco", expected one of: center-int-pad0, letterbox, sg-coco`)
