@@ -4,16 +4,18 @@
 //	dataset → letterbox → detect → metrics → parity (Result) → report (HTML, Markdown, JSON, JUnit)
 //
 // [Build] derives everything a reader needs from a [parity.Result] and its in-memory
-// records: a verdict, P/R/F1 per pipeline and per class, confidence-distribution
-// distances between the pipelines (KS, Wasserstein-1, Jensen–Shannon, PSI), PR and
-// F1-vs-confidence curves, plots drawn with gonum/plot, and a gallery of the images
-// where the pipelines disagree most, each drawn with its ground truth and every
-// pipeline's boxes in source pixels next to the tensor the model received (through
-// the [Options.Inputs] hook), every pipeline's spec spelled out parameter by
-// parameter (letterbox.Spec.Params), and for multi-class models a confusion matrix
-// per pipeline (metrics.ConfusionMatrix, Ultralytics' rule). [Report.WriteDir] writes index.html (one
-// self-contained file: CSS inline, every image a data: URI, no script), report.md,
-// report.json (exactly [parity.Result.WriteJSON]) and junit.xml, each atomically.
+// records: a verdict, P/R/F1 per pipeline and per class, every pipeline's spec
+// spelled out parameter by parameter (letterbox.Spec.Params), confidence-distribution
+// distances between the pipelines (KS, Wasserstein-1, Jensen–Shannon, PSI), PR curves
+// and F1, precision and recall against the confidence threshold, plots drawn with
+// gonum/plot, a confusion matrix per pipeline for multi-class models
+// (metrics.ConfusionMatrix, Ultralytics' rule), and a gallery of the images where the
+// pipelines disagree most, each drawn with its ground truth and every pipeline's
+// boxes in source pixels, next to the tensor the model received (through the
+// [Options.Inputs] hook). [Report.WriteDir] writes index.html (one self-contained
+// file: CSS inline, every image a data: URI, no script; readable from phone width up),
+// report.md, report.json (exactly [parity.Result.WriteJSON]) and junit.xml, each
+// atomically.
 package report
 
 import (
@@ -373,7 +375,7 @@ func pipelineLabels(res *parity.Result) []string {
 func confusions(r *Report) ([]Confusion, error) {
 	res := r.Result
 	nc := len(res.Classes)
-	if nc < 2 {
+	if nc < 2 || res.MatchIoU >= 1 { // one class, or no pair can have IoU > 1
 		return nil, nil
 	}
 	var out []Confusion
