@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/detparity/detparity/dataset"
-	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
 )
 
@@ -23,17 +22,19 @@ type renderer struct {
 	decoders []dataset.Decoder
 }
 
-// InputImage prepares image id (its 1-based position in the dataset, as
-// ImageRecord.ID) again through the named pipeline (PipelineResult.Name) and
-// returns the tensor the model received as an 8-bit RGB image the size of the
+// InputImage prepares the named image (ImageRecord.Name) again through the
+// named pipeline (PipelineResult.Name) and returns the tensor the model received as an 8-bit RGB image the size of the
 // tensor, padding included: what the report shows beside each gallery image.
-// A spec's value transform is inverted exactly (x*std + mean)/scale and BGR
-// tensors are shown in their natural colours; other pipelines' tensors are
-// shown as 0..1 or 0..255 values when they lie in that range, else stretched
-// channel by channel from their minimum to their maximum. It fails for a
+// Tensor channel 0 is shown as red, as detparity preprocess writes it, so a
+// BGR tensor looks blue-tinted: the channel order the model got is visible. A
+// spec's value transform is inverted exactly, (x*std + mean)/scale; other
+// pipelines' tensors are shown as 0..1 or 0..255 values when they lie in that
+// range, else stretched channel by channel from their minimum to their maximum. It fails for a
 // result read back from JSON (nothing to prepare it with).
-func (r *Result) InputImage(id int64, pipeline string) (image.Image, error) {
-	if r.render == nil {
+//
+// Its signature is report.Options.Inputs'.
+func (r *Result) InputImage(name, pipeline string) (image.Image, error) {
+	if r.render == nil || len(r.Pipelines) == 0 {
 		return nil, fmt.Errorf("parity: %s: no pipeline to prepare images with (a result read from JSON or merged)", r.Data)
 	}
 	ri := -1
@@ -42,9 +43,14 @@ func (r *Result) InputImage(id int64, pipeline string) (image.Image, error) {
 			ri = i
 		}
 	}
-	pos := int(id) - 1
+	pos := -1
+	for _, im := range r.Pipelines[0].PerImage {
+		if im.Image == name {
+			pos = int(im.ID) - 1
+		}
+	}
 	if ri < 0 || pos < 0 || pos >= r.render.ld.len() {
-		return nil, fmt.Errorf("parity: no pipeline %q or image id %d in this run", pipeline, id)
+		return nil, fmt.Errorf("parity: no pipeline %q or evaluated image %q in this run", pipeline, name)
 	}
 	rn := r.render.runs[ri]
 	ld, _, err := r.render.ld.load(pos, []dataset.Decoder{r.render.decoders[rn.dec]})
@@ -64,14 +70,10 @@ func (r *Result) InputImage(id int64, pipeline string) (image.Image, error) {
 func tensorImage(t []float32, w, h int, st stage) *image.RGBA {
 	n := w * h
 	toByte := displayTransform(t, st)
-	rgb := [3]int{0, 1, 2}
-	if s, ok := st.(*specStage); ok && s.tensor.Order == frame.BGR {
-		rgb = [3]int{2, 1, 0}
-	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	for i := range n {
 		for c := range 3 {
-			out.Pix[4*i+c] = toByte(rgb[c], t[rgb[c]*n+i])
+			out.Pix[4*i+c] = toByte(c, t[c*n+i])
 		}
 		out.Pix[4*i+3] = 255
 	}

@@ -95,7 +95,8 @@ func buildMultiClass() (multiClassCase, error) {
 			return multiClassCase{}, err
 		}
 	}
-	cfg := parity.Config{Model: multiModel, Data: dir, Pipelines: []string{"ultralytics"}, Conf: multiConf, Workers: 2}
+	cfg := parity.DefaultConfig()
+	cfg.Model, cfg.Data, cfg.Pipelines, cfg.Conf, cfg.Workers = multiModel, dir, []string{"ultralytics"}, multiConf, 2
 	first, err := parity.Run(context.Background(), cfg)
 	if err != nil {
 		return multiClassCase{}, err

@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/detparity/detparity/parity"
 	"github.com/detparity/detparity/report"
+	"github.com/detparity/detparity/version"
 )
 
 func init() {
@@ -94,12 +96,14 @@ Flags:
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	started := time.Now()
 	res, err := parity.Run(ctx, cfg)
 	if err != nil {
 		return interrupted(err)
 	}
 	opt := report.Options{Title: *title, MinF1: *minF1, F1Tolerance: *f1Tol, Gallery: *gallery,
-		Command: "detparity report " + strings.Join(args, " ")}
+		Command: "detparity report " + strings.Join(args, " "), Version: version.Get().String(), Time: started,
+		Inputs: res.InputImage}
 	rep, err := report.Build(res, opt)
 	if err != nil {
 		return err
