@@ -127,7 +127,7 @@ func TestOpenCOCODirect(t *testing.T) {
 
 	// Open does not look outside DIR/annotations.json and DIR/annotations/: this is a
 	// YOLO directory without labels.
-	ds, err = dataset.Open(bg, dir, dataset.DefaultOptions())
+	_, err = dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.Error(t, err)
 	assert.EqualError(t, err, "dataset: "+dir+": no class names file (looked in "+dir+", "+filepath.Dir(dir)+
 		"), expected one of classes.txt, names.txt (one name per line) or data.yaml, config.yaml (names: list or map)")
