@@ -200,7 +200,7 @@ func newBootRun(rs []ImageResult, conf float64, nc int) *bootRun {
 			br.gt[i][c]++
 		}
 		for j, m := range r.DetMatch {
-			if m == BelowConf {
+			if m == BelowConf || m == Ignored {
 				continue
 			}
 			tp := m != Unmatched

@@ -98,8 +98,8 @@ func (c *CurveAccumulator) AddResult(r ImageResult) error {
 		}
 	}
 	for j, m := range r.DetMatch {
-		if m == BelowConf {
-			continue // NaN score
+		if m == BelowConf || m == Ignored {
+			continue // NaN score, or on a crowd region
 		}
 		c.dets = append(c.dets, scoredDet{score: r.DetScores[j], class: r.DetClasses[j], tp: m != Unmatched})
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
@@ -554,11 +553,8 @@ func (t *Trial) iouResults() [][]metrics.ImageResult {
 		thr := 0.5 + 0.05*float64(k)
 		rs := make([]metrics.ImageResult, len(t.pr.PerImage))
 		for i, im := range t.pr.PerImage {
-			gts := make([]box.Object, len(im.GTBoxes))
-			for g, b := range im.GTBoxes {
-				gts[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
-			}
-			rs[i] = metrics.MatchImage(gts, imageDetections(im), math.Inf(-1), thr)
+			tr := imageTruth(im)
+			rs[i] = metrics.MatchImageCrowd(tr.gts, tr.crowds, imageDetections(im), math.Inf(-1), thr)
 		}
 		t.byIoU = append(t.byIoU, rs)
 	}

@@ -72,7 +72,7 @@ type outcome struct {
 	runErr    []error
 	runFailAt []string // "preprocess", "infer"
 	w, h      int
-	gts       []box.Object
+	truth                       // objects (rounded to float32), crowd regions, COCO areas
 	dets      [][]box.Detection // per run, source pixels, rounded to float32
 	raw       [][]detect.Output // per run, when keepRaw
 	sizes     [][2]int          // per run: the tensor's w, h
@@ -280,9 +280,12 @@ func (e *engine) prepareImage(pos int, set [][]float32) (p *prepared, load, pre 
 		p.o.err, p.o.failAt = err, failAt
 		return p, load, 0
 	}
-	p.o.gts = ld.gts
+	p.o.truth = ld.truth
 	for k := range p.o.gts {
 		p.o.gts[k].Box = roundBox(p.o.gts[k].Box)
+	}
+	for k := range p.o.crowds {
+		p.o.crowds[k].Box = roundBox(p.o.crowds[k].Box)
 	}
 	where := ld.path
 	if where == "" {

@@ -30,7 +30,23 @@ type loaded struct {
 	name, path string
 	w, h       int
 	imgs       []frame.Image // per engine decoder
+	truth
+}
+
+// truth is an image's ground truth: the objects, and for COCO datasets the
+// crowd regions (pycocotools' iscrowd: they absorb detections and are never
+// missed) and every annotation's "area" (what pycocotools' small, medium and
+// large ranges test; nil: the box areas).
+type truth struct {
 	gts        []box.Object
+	areas      []float64
+	crowds     []box.Object
+	crowdAreas []float64
+}
+
+// clone copies the slices (cached truths are handed to several runs).
+func (t truth) clone() truth {
+	return truth{slices.Clone(t.gts), slices.Clone(t.areas), slices.Clone(t.crowds), slices.Clone(t.crowdAreas)}
 }
 
 // loader is where the engine's images come from: a dataset or a Source.
@@ -90,12 +106,32 @@ func (l datasetLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 	if l.noLabels {
 		return ld, "", nil
 	}
-	gts, err := l.ds.Labels(it, ld.w, ld.h)
+	truths, err := l.ds.LabelsDetailed(it, ld.w, ld.h)
 	if err != nil {
 		return ld, "labels", err
 	}
-	ld.gts = gts
+	ld.truth = splitTruths(truths, l.ds.Format == dataset.FormatCOCO)
 	return ld, "", nil
+}
+
+// splitTruths separates the objects from the crowd regions and keeps COCO's
+// areas; VOC difficult objects are left out, as dataset.Labels leaves them.
+func splitTruths(ts []dataset.Truth, coco bool) truth {
+	var t truth
+	for _, x := range ts {
+		switch {
+		case x.Crowd:
+			t.crowds = append(t.crowds, x.Object)
+			t.crowdAreas = append(t.crowdAreas, x.Area)
+		case !x.Difficult:
+			t.gts = append(t.gts, x.Object)
+			t.areas = append(t.areas, x.Area)
+		}
+	}
+	if !coco {
+		t.areas, t.crowdAreas = nil, nil
+	}
+	return t
 }
 
 // decoderName names a decoder in errors ("size only" for nil).
@@ -212,7 +248,7 @@ func (c *cachedLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 		c.mu.Unlock()
 	}
 	out := info
-	out.gts = slices.Clone(info.gts)
+	out.truth = info.truth.clone()
 	out.imgs = make([]frame.Image, len(decoders))
 	c.mu.Lock()
 	for k, d := range decoders {

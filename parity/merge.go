@@ -136,11 +136,8 @@ func Merge(shards []*Result) (*Result, error) {
 			continue
 		}
 		im := e.shard.Pipelines[0].PerImage[e.k]
-		o := &outcome{pos: id - 1, name: im.Image, w: im.W, h: im.H, gts: make([]box.Object, len(im.GTBoxes)),
+		o := &outcome{pos: id - 1, name: im.Image, w: im.W, h: im.H, truth: imageTruth(im),
 			dets: make([][]box.Detection, len(e.shard.Pipelines))}
-		for g, b := range im.GTBoxes {
-			o.gts[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
-		}
 		for p := range e.shard.Pipelines {
 			pi := e.shard.Pipelines[p].PerImage[e.k]
 			dets := make([]box.Detection, len(pi.DetBoxes))

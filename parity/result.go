@@ -291,6 +291,29 @@ type ImageCounts struct {
 	// DetBoxes are the detections' boxes (x1, y1, x2, y2 in source pixels), what
 	// Merge needs to recompute COCO AP. Older results have none.
 	DetBoxes [][4]float32 `json:"det_boxes"`
+	// GTArea is each ground truth's COCO "area", which the AP's small, medium
+	// and large ranges test (COCO datasets only; otherwise the box areas).
+	GTArea []float64 `json:"gt_area,omitempty"`
+	// CrowdBoxes, CrowdClasses and CrowdArea are the image's COCO crowd regions
+	// (iscrowd): a detection that takes no ground truth but lies on one is
+	// ignored (DetMatch -3, metrics.Ignored), in the counts and in COCO AP alike,
+	// as pycocotools ignores it.
+	CrowdBoxes   [][4]float32 `json:"crowd_boxes,omitempty"`
+	CrowdClasses []int        `json:"crowd_classes,omitempty"`
+	CrowdArea    []float64    `json:"crowd_area,omitempty"`
+}
+
+// imageTruth is the ground truth a per-image record keeps, as the collector
+// takes it.
+func imageTruth(im ImageCounts) truth {
+	t := truth{gts: make([]box.Object, len(im.GTBoxes)), areas: im.GTArea, crowdAreas: im.CrowdArea}
+	for g, b := range im.GTBoxes {
+		t.gts[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
+	}
+	for c, b := range im.CrowdBoxes {
+		t.crowds = append(t.crowds, box.Object{Box: box64(b), Class: im.CrowdClasses[c]})
+	}
+	return t
 }
 
 // Distance compares one score sample ("gt_best" or "detections") between two
@@ -362,6 +385,7 @@ func (p *PipelineResult) ImageResults(iouThr float64) ([]metrics.ImageResult, er
 		for d, m := range r.DetMatch {
 			r.DetScores[d] = float64(im.DetScores[d])
 			switch {
+			case m == metrics.Ignored:
 			case m == metrics.Unmatched:
 				r.FP++
 				r.FPScores = append(r.FPScores, r.DetScores[d])
@@ -476,7 +500,7 @@ func (ra *runAcc) add(cfg Settings, id int64, o *outcome, dets []box.Detection, 
 			return fmt.Errorf("parity: %s: detection %d has class %d, expected 0..%d", o.name, d, det.Class, nc-1)
 		}
 	}
-	m := metrics.MatchImage(o.gts, dets, cfg.Conf, cfg.MatchIoU)
+	m := metrics.MatchImageCrowd(o.gts, o.crowds, dets, cfg.Conf, cfg.MatchIoU)
 	// The counts metrics.Accumulator.AddResult makes, without keeping the scores.
 	ra.total.Images++
 	ra.total.GT += len(o.gts)
@@ -508,13 +532,17 @@ func (ra *runAcc) add(cfg Settings, id int64, o *outcome, dets []box.Detection, 
 	for _, v := range m.DetScores {
 		ra.hDet.Add(v)
 	}
-	all := metrics.MatchImage(o.gts, dets, math.Inf(-1), cfg.MatchIoU)
+	all := metrics.MatchImageCrowd(o.gts, o.crowds, dets, math.Inf(-1), cfg.MatchIoU)
 	ic := ImageCounts{Image: o.name, ID: id, W: o.w, H: o.h, GT: len(o.gts), TP: m.TP, FP: m.FP, FN: m.FN,
 		GTClasses: nonNil(all.GTClasses), GTBest: toFloat32(all.GTBestScores), GTBoxes: make([][4]float32, len(o.gts)),
 		DetScores: make([]float32, len(dets)), DetClasses: toInt32(all.DetClasses), DetMatch: toInt32(all.DetMatch),
 		DetBoxes: make([][4]float32, len(dets))}
 	for g, gt := range o.gts {
 		ic.GTBoxes[g] = box32(gt.Box)
+	}
+	ic.GTArea, ic.CrowdArea = o.areas, o.crowdAreas
+	for _, c := range o.crowds {
+		ic.CrowdBoxes, ic.CrowdClasses = append(ic.CrowdBoxes, box32(c.Box)), append(ic.CrowdClasses, c.Class)
 	}
 	for d, det := range dets {
 		ic.DetScores[d] = float32(det.Score)
@@ -591,11 +619,12 @@ func (ra *runAcc) finish(cfg Settings, classes []string) (PipelineResult, error)
 	var dts []metrics.COCODetection
 	for _, im := range pr.PerImage {
 		gts = gts[:0]
-		for g, b := range im.GTBoxes {
-			gt := box64(b)
-			gts = append(gts, metrics.COCOAnnotation{ID: ra.annID, ImageID: im.ID, CategoryID: int64(im.GTClasses[g]),
-				BBox: [4]float64{gt.X1, gt.Y1, gt.W(), gt.H()}, Area: gt.W() * gt.H()})
-			ra.annID++
+		t := imageTruth(im)
+		for g, gt := range t.gts {
+			gts = append(gts, ra.annotation(im.ID, gt, t.areas, g, false))
+		}
+		for c, cr := range t.crowds {
+			gts = append(gts, ra.annotation(im.ID, cr, t.crowdAreas, c, true))
 		}
 		dts = dts[:0]
 		for d, b := range im.DetBoxes {
@@ -624,6 +653,19 @@ func (ra *runAcc) finish(cfg Settings, classes []string) (PipelineResult, error)
 	// The same samples ReadJSON restores: scores are float32 already.
 	pr.restoreSamples()
 	return pr, nil
+}
+
+// annotation is one COCO ground truth of image id: its area from areas when
+// the dataset gave them, else the box's.
+func (ra *runAcc) annotation(id int64, o box.Object, areas []float64, k int, crowd bool) metrics.COCOAnnotation {
+	area := o.W() * o.H()
+	if k < len(areas) {
+		area = areas[k]
+	}
+	a := metrics.COCOAnnotation{ID: ra.annID, ImageID: id, CategoryID: int64(o.Class),
+		BBox: [4]float64{o.X1, o.Y1, o.W(), o.H()}, Area: area, IsCrowd: crowd}
+	ra.annID++
+	return a
 }
 
 func box32(b box.Box) [4]float32 {
