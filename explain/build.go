@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -63,6 +64,16 @@ type Explanation struct {
 	tensor, expected []float32
 	expectedLayout   letterbox.Layout
 	width, height    int
+}
+
+// MarshalJSON writes the explanation's fields (snake_case keys) and its
+// Words under "words".
+func (e *Explanation) MarshalJSON() ([]byte, error) {
+	type plain Explanation // the fields without this method
+	return json.Marshal(struct {
+		*plain
+		Words []string `json:"words"`
+	}{(*plain)(e), e.Words()})
 }
 
 // built is the explanation relative to one spec.

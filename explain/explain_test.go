@@ -247,3 +247,19 @@ func TestGreyImage(t *testing.T) {
 		assert.True(t, e.Identical, "%s: %s", s, strings.Join(e.Words(), "\n"))
 	}
 }
+
+// TestJSONWords: the JSON carries the words too.
+func TestJSONWords(t *testing.T) {
+	e := explainFile(t, "a.jpg", "pad0_a.npy", "sg-coco")
+	b, err := json.Marshal(e)
+	require.NoError(t, err)
+	var m struct {
+		Words    []string          `json:"words"`
+		Findings []explain.Finding `json:"findings"`
+		Best     string            `json:"best"`
+	}
+	require.NoError(t, json.Unmarshal(b, &m))
+	assert.Equal(t, e.Words(), m.Words)
+	assert.Equal(t, e.Findings, m.Findings)
+	assert.Equal(t, "sg-coco:size=64,inner=60,pad=0", m.Best)
+}
