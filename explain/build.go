@@ -18,7 +18,8 @@ type Finding struct {
 	// interp, pad, order, layout, dtype, decoder), or "values" (scale, mean
 	// and std together), "offset" (a placement no anchor gives), "resize" (a
 	// content size no stretch or letterbox gives), "exif" (orientation
-	// ignored) or "size" (the tensor is not the model's input size).
+	// ignored), "size" (the tensor is not the model's input size) or
+	// "image" (no preprocessing of the image comes close: the wrong image?).
 	Key string `json:"key"`
 	// Want is the setting of the pipeline compared against, Got what the
 	// tensor shows.
@@ -46,7 +47,7 @@ type Explanation struct {
 	// (a placement no anchor gives, the EXIF orientation ignored).
 	Best     string `json:"best"`
 	BestNote string `json:"best_note,omitempty"`
-	// BestSpec is Best parsed.
+	// BestSpec is Best parsed (the zero Spec when Best is "").
 	BestSpec letterbox.Spec `json:"-"`
 	// BestExact is true when the tensor equals Best's tensor (with
 	// BestNote) within Tolerance: the findings account for all of it.
@@ -180,90 +181,37 @@ func closest(ps []param, a letterbox.Spec) param {
 	return best
 }
 
+// traits are what a spec string cannot say about the found pipeline.
+type traits struct {
+	offset bool // a placement no anchor gives, for a size a spec gives
+	free   bool // a content size no spec gives
+	mixed  bool // channels neither in the image's order nor reversed
+	hasPad bool
+	pad    [3]uint8
+}
+
+func (t traits) composed() bool { return t.offset || t.free || t.mixed }
+
 // build writes the found pipeline relative to spec a, renders both and
 // lists the differences.
 func (r *result) build(a letterbox.Spec, srcs []*source, tol float64) (*built, error) {
 	b := &built{against: a}
-	f := a
-	f.Layout = r.layout
-	f.DType = letterbox.Float32
-	if r.t.dtype() == npy.Uint8 {
-		f.DType = letterbox.Uint8
-	}
-	f.Decoder = r.src.decoder
-	f.Interp = r.interp
-	mixed := false
-	switch r.fit.src {
-	case [3]int{0, 1, 2}:
-		f.Order = frame.RGB
-	case [3]int{2, 1, 0}:
-		f.Order = frame.BGR
-	default:
-		mixed = true
-	}
-	ps, offset, free := r.cand.params, false, false
-	if len(ps) == 0 {
-		ps, offset, free = r.cand.sized, len(r.cand.sized) > 0, len(r.cand.sized) == 0
-	}
-	if len(ps) > 0 {
-		p := closest(ps, a)
-		f.Mode = p.mode
-		if p.mode == letterbox.Letterbox {
-			f.Inner, f.Round, f.Anchor = p.inner, p.round, p.anchor
-		}
-	}
-	pad, hasPad := r.padBytes()
-	if hasPad {
-		f.Pad = pad
-	}
-	if f.DType == letterbox.Float32 {
-		v := snapValues(r.fit.a, r.fit.b, a.Scale, r.snapTol())
-		fa, fb := v.affine()
-		aa, ab := valuesOf(a).affine()
-		if !sameAffine(fa, fb, aa, ab, r.snapTol()) {
-			f.Scale, f.Mean, f.Std = v.scale, v.mean, v.std
-		}
-	}
-	f.Name = a.Name
-	f.Name = f.String()
-	b.found = f
-
-	var exp []float32
-	var err error
-	if offset || free || mixed {
-		exp, err = compose(f, r.cand.g, r.src.img, r.w, r.h, r.fit.src, pad)
-	} else {
-		exp, _, err = applySpec(f, r.src.img)
-	}
-	if err != nil {
+	f, tr := r.foundSpec(a)
+	if err := r.measureFound(b, f, tr, tol); err != nil {
 		return nil, err
 	}
-	b.vsFound = measure(r.t.Values, asStored(exp, r.t.dtype()), tol, peakOf(f))
-	b.exact = b.vsFound.MaxAbs <= tol
-	if !b.exact && valuesOf(f) != valuesOf(a) && !offset && !free && !mixed {
-		// An inexact fit biases a and b: keep a's values unless the fitted
-		// ones are clearly closer.
-		g := f
-		g.Scale, g.Mean, g.Std = a.Scale, a.Mean, a.Std
-		g.Name = a.Name
-		g.Name = g.String()
-		if e2, _, err := applySpec(g, r.src.img); err == nil {
-			if m := measure(r.t.Values, asStored(e2, r.t.dtype()), tol, peakOf(g)); m.MeanAbs <= 1.05*b.vsFound.MeanAbs {
-				f, b.found, b.vsFound = g, g, m
-			}
-		}
-	}
-
 	srcA := r.primary
 	for _, s := range srcs {
 		if s.decoder == a.DecoderName() && !s.exifIgnored {
 			srcA = s
 		}
 	}
-	if srcA.decoder != a.DecoderName() && len(srcs) == 1 && r.jpeg {
+	if srcA.decoder != a.DecoderName() && r.jpeg {
 		b.approx = true
-		b.notes = append(b.notes, fmt.Sprintf("%s decodes with %s, which is not available here: it was rendered with %s, so it may differ by a few levels", a.Name, decoderWords(a.DecoderName()), decoderWords(srcA.decoder)))
+		b.notes = append(b.notes, fmt.Sprintf("%s decodes with %s, which is not available here: it was rendered with %s, so it may differ by a few levels",
+			a.Name, decoderWords(a.DecoderName()), decoderWords(srcA.decoder)))
 	}
+	var err error
 	b.expAgainst, _, err = applySpec(a, srcA.img)
 	if err != nil {
 		return nil, err
@@ -275,9 +223,113 @@ func (r *result) build(a letterbox.Spec, srcs []*source, tol float64) (*built, e
 		b.found, b.vsFound, b.exact = a, b.vsAgainst, true
 		return b, nil
 	}
-	b.note = r.noteFor(f, offset, free, mixed)
-	b.findings = r.findings(a, f, offset, free, mixed, hasPad, tol)
+	if r2 := (r.fit.r2[0] + r.fit.r2[1] + r.fit.r2[2]) / 3; r2 < minR2 {
+		b.found, b.vsFound, b.exact = letterbox.Spec{}, Metrics{}, false
+		b.findings = []Finding{{Key: "image", Want: "the image the tensor was made from", Got: fmt.Sprintf("r² %.2f", r2),
+			Text: fmt.Sprintf("the tensor does not look like a preprocessing of %s: the best fit found explains only %.0f%% of its variance (r² %.2f); is it the right image?",
+				r.imagePath, 100*r2, r2)}}
+		return b, nil
+	}
+	b.note = r.noteFor(tr)
+	b.findings = r.findings(a, b.found, tr)
 	return b, nil
+}
+
+// minR2 is the least share of the tensor's variance (in the content) the
+// best fit must explain for the search's findings to mean anything: the
+// right geometry explains more than 99 % even with the wrong decoder or
+// interpolation, another image a few percent.
+const minR2 = 0.5
+
+// foundSpec is the search's result written as spec a with the keys that
+// differ changed: layout, dtype, decoder, interpolation, channel order, the
+// geometry setting closest to a's among those that give the found geometry,
+// the padding value and the value transform (kept as a's when equal).
+func (r *result) foundSpec(a letterbox.Spec) (letterbox.Spec, traits) {
+	f := a
+	var tr traits
+	f.Layout = r.layout
+	f.DType = letterbox.Float32
+	if r.t.dtype() == npy.Uint8 {
+		f.DType = letterbox.Uint8
+	}
+	f.Decoder = r.src.decoder
+	f.Interp = r.interp
+	switch r.fit.src {
+	case [3]int{0, 1, 2}:
+		f.Order = frame.RGB
+	case [3]int{2, 1, 0}:
+		f.Order = frame.BGR
+	default:
+		tr.mixed = true
+	}
+	ps := r.cand.params
+	if len(ps) == 0 {
+		ps, tr.offset, tr.free = r.cand.sized, len(r.cand.sized) > 0, len(r.cand.sized) == 0
+	}
+	if len(ps) > 0 {
+		p := closest(ps, a)
+		f.Mode = p.mode
+		if p.mode == letterbox.Letterbox {
+			f.Inner, f.Round, f.Anchor = p.inner, p.round, p.anchor
+		}
+	}
+	if tr.pad, tr.hasPad = r.padBytes(); tr.hasPad {
+		f.Pad = tr.pad
+	}
+	if f.DType == letterbox.Float32 {
+		v := snapValues(r.fit.a, r.fit.b, a.Scale, r.snapTol())
+		fa, fb := v.affine()
+		aa, ab := valuesOf(a).affine()
+		if !sameAffine(fa, fb, aa, ab, r.snapTol()) {
+			f.Scale, f.Mean, f.Std = v.scale, v.mean, v.std
+		}
+	}
+	return named(f, a.Name), tr
+}
+
+// named gives s the canonical name of its keys written from base's preset.
+func named(s letterbox.Spec, base string) letterbox.Spec {
+	s.Name = base
+	s.Name = s.String()
+	return s
+}
+
+// measureFound renders the found pipeline (a letterbox Plan, or composed
+// when no spec can say it) and compares it with the tensor. When it does
+// not reproduce the tensor and its values differ from a's, a's values are
+// kept unless the fitted ones are clearly closer: an inexact fit biases the
+// fitted map.
+func (r *result) measureFound(b *built, f letterbox.Spec, tr traits, tol float64) error {
+	render := func(s letterbox.Spec) (Metrics, error) {
+		var exp []float32
+		var err error
+		if tr.composed() {
+			exp, err = compose(s, r.cand.g, r.src.img, r.w, r.h, r.fit.src, tr.pad)
+		} else {
+			exp, _, err = applySpec(s, r.src.img)
+		}
+		if err != nil {
+			return Metrics{}, err
+		}
+		return measure(r.t.Values, asStored(exp, r.t.dtype()), tol, peakOf(s)), nil
+	}
+	m, err := render(f)
+	if err != nil {
+		return err
+	}
+	b.found, b.vsFound, b.exact = f, m, m.MaxAbs <= tol
+	a := b.against
+	if b.exact || valuesOf(f) == valuesOf(a) || tr.composed() {
+		return nil
+	}
+	g := f
+	g.Scale, g.Mean, g.Std = a.Scale, a.Mean, a.Std
+	g = named(g, a.Name)
+	if m2, err := render(g); err == nil && m2.MeanAbs <= 1.05*m.MeanAbs {
+		b.found, b.vsFound = g, m2
+	}
+	return nil
 }
 
 // padBytes is the padding value per tensor channel, from the border's mean
@@ -301,17 +353,17 @@ func (r *result) padBytes() ([3]uint8, bool) {
 	return p, true
 }
 
-// noteFor says what the spec string of f cannot.
-func (r *result) noteFor(f letterbox.Spec, offset, free, mixed bool) string {
+// noteFor says what the found pipeline's spec string cannot.
+func (r *result) noteFor(tr traits) string {
 	var n []string
 	g := r.cand.g
-	if offset || free {
+	if tr.offset || tr.free {
 		n = append(n, fmt.Sprintf("image resized to %dx%d and placed at x=%d, y=%d", g.rw, g.rh, g.x0, g.y0))
 	}
 	if r.src.exifIgnored {
 		n = append(n, fmt.Sprintf("EXIF orientation %d ignored", r.src.orientation))
 	}
-	if mixed {
+	if tr.mixed {
 		n = append(n, fmt.Sprintf("tensor channels from image channels %v (0 = red)", r.fit.src))
 	}
 	return strings.Join(n, "; ")

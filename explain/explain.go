@@ -31,8 +31,9 @@ type Input struct {
 // Options are the settings of Explain. Start from DefaultOptions.
 type Options struct {
 	// Tolerance is the largest |difference| per value for which two tensors
-	// count as identical. 0 means bit-exact. For a float16 tensor the
-	// expected values are rounded to float16 first.
+	// count as identical. 0 means bit-exact. A float16 tensor is compared
+	// with the found pipeline's values rounded to float16 (the float16
+	// itself is reported as a dtype difference).
 	Tolerance float64
 }
 
@@ -123,6 +124,7 @@ func Explain(ctx context.Context, in Input, opts Options) (*Explanation, error) 
 		return nil, err
 	}
 	r.notes = append(r.notes, notes...)
+	r.imagePath = path
 	if r.jpeg, err = isJPEG(path); err != nil {
 		return nil, err
 	}
@@ -183,20 +185,21 @@ func adaptAll(specs []letterbox.Spec, w, h int) ([]letterbox.Spec, error) {
 // result is what the search found: the layout, source, geometry,
 // interpolation and fitted values that explain the tensor best.
 type result struct {
-	t        Tensor
-	declared letterbox.Layout
-	layout   letterbox.Layout
-	w, h     int
-	specs    []letterbox.Spec
-	src      *source
-	primary  *source
-	cand     cand
-	interp   letterbox.Interp
-	fit      fitted // at full resolution
-	box      padBox
-	notes    []string
-	jpeg     bool
-	max      float32 // maxAbs's cache, < 0 until computed
+	t         Tensor
+	declared  letterbox.Layout
+	layout    letterbox.Layout
+	w, h      int
+	specs     []letterbox.Spec
+	src       *source
+	primary   *source
+	cand      cand
+	interp    letterbox.Interp
+	fit       fitted // at full resolution
+	box       padBox
+	notes     []string
+	jpeg      bool
+	max       float32 // maxAbs's cache, < 0 until computed
+	imagePath string
 }
 
 func otherLayout(l letterbox.Layout) letterbox.Layout {
@@ -208,10 +211,9 @@ func otherLayout(l letterbox.Layout) letterbox.Layout {
 
 // search runs steps 1-5 of Explain.
 func search(ctx context.Context, t Tensor, declared letterbox.Layout, w, h int, specs []letterbox.Spec, srcs []*source) (*result, error) {
-	step := 1
-	if w*h > 160*160 {
-		step = 2 // the search samples every other row and column; the verdict uses every value
-	}
+	// The search samples every step-th row and column (about 100 000 pixels
+	// at most: every other one at 640x640); the verdict uses every value.
+	step := max(1, int(math.Sqrt(float64(w*h)/1e5)))
 	pre := letterbox.Linear
 	if len(specs) > 0 {
 		pre = specs[0].Interp

@@ -263,3 +263,15 @@ func TestJSONWords(t *testing.T) {
 	assert.Equal(t, e.Findings, m.Findings)
 	assert.Equal(t, "sg-coco:size=64,inner=60,pad=0", m.Best)
 }
+
+// TestWrongImage: a tensor of another image is not dressed up as a list of
+// preprocessing faults.
+func TestWrongImage(t *testing.T) {
+	e := explainFile(t, "c.jpg", "exact_a.npy", "sg-coco")
+	require.Len(t, e.Findings, 1, e.Words())
+	assert.Equal(t, "image", e.Findings[0].Key)
+	assert.Contains(t, e.Findings[0].Text, "the tensor does not look like a preprocessing of ../fixtures/explain/c.jpg")
+	assert.Empty(t, e.Best)
+	assert.False(t, e.BestExact)
+	assert.Equal(t, "not explained: no preprocessing of this image that explain tries comes close to the tensor", e.Words()[len(e.Words())-1])
+}

@@ -44,7 +44,7 @@ func innerWords(in, w int) string {
 }
 
 // findings lists how the found pipeline f differs from a, in data-path order.
-func (r *result) findings(a, f letterbox.Spec, offset, free, mixed, hasPad bool, tol float64) []Finding {
+func (r *result) findings(a, f letterbox.Spec, tr traits) []Finding {
 	var out []Finding
 	add := func(key, want, got, text string, args ...any) {
 		out = append(out, Finding{Key: key, Want: want, Got: got, Text: fmt.Sprintf(text, args...)})
@@ -76,14 +76,14 @@ func (r *result) findings(a, f letterbox.Spec, offset, free, mixed, hasPad bool,
 		add("exif", "applied", "ignored", "EXIF orientation %d ignored: the image was used as stored (%dx%d), not turned to %dx%d as cv2.imread does",
 			r.src.orientation, r.src.img.W, r.src.img.H, pw, ph)
 	}
-	out = append(out, r.geometryFindings(a, f, offset, free)...)
+	out = append(out, r.geometryFindings(a, f, tr.offset, tr.free)...)
 	if f.Interp != a.Interp {
 		add("interp", a.Interp.String(), f.Interp.String(), "resized with %s instead of %s", interpWords[f.Interp], interpWords[a.Interp])
 	}
-	if hasPad && f.Pad != a.Pad && f.Mode == letterbox.Letterbox {
+	if tr.hasPad && f.Pad != a.Pad && f.Mode == letterbox.Letterbox {
 		add("pad", padString(a.Pad), padString(f.Pad), "padding value %s instead of %s", padString(f.Pad), padString(a.Pad))
 	}
-	if mixed {
+	if tr.mixed {
 		add("order", a.Order.String(), fmt.Sprint(r.fit.src), "tensor channels 0, 1, 2 hold image channels %d, %d, %d (0 = red), not %s order",
 			r.fit.src[0], r.fit.src[1], r.fit.src[2], strings.ToUpper(a.Order.String()))
 	} else if f.Order != a.Order {
@@ -218,6 +218,9 @@ func (e *Explanation) Words() []string {
 	}
 	w = append(w, fmt.Sprintf("compared with %s: max |Δ| %.4g%s, mean |Δ| %.3g, %.1f%% of the values differ by more than %g, PSNR %s",
 		e.Against, m.MaxAbs, levelWords(m), m.MeanAbs, 100*m.Differing, e.Tolerance, psnrWords(m.PSNR)))
+	if e.Best == "" {
+		return append(w, "not explained: no preprocessing of this image that explain tries comes close to the tensor")
+	}
 	best := e.Best
 	if e.BestNote != "" {
 		best += " (" + e.BestNote + ")"

@@ -21,6 +21,26 @@ func init() {
 	register("explain", "say why a tensor (.npy) differs from what a preprocessing spec makes of the same image", cmdExplain)
 }
 
+// explainUsage is the text of 'detparity explain -h' before the flags.
+const explainUsage = `Usage: detparity explain --image IMG --tensor T.npy (--model M.onnx | --size WxH) [--against SPEC]
+                         [--heatmap out.png] [--format text|json] [--tolerance 1e-5] [--require-identical]
+
+Finds the preprocessing that turns IMG into the tensor T.npy (written by your own pipeline, in
+any language: np.save(path, x) in Python) and says how it differs from SPEC: stretch or
+letterbox, inner size and rounding, padding value, anchor and offset, interpolation (OpenCV
+linear/area/cubic/nearest, PIL bilinear), channel order, scale and mean/std, layout, dtype,
+JPEG decoder (libjpeg or Go) and EXIF orientation; then how far the tensor is from SPEC's
+(max and mean |difference|, share of differing values, PSNR), ending with "identical to SPEC"
+when it is. A spec is adapted to the model's input size (sg-coco's 636-in-640 becomes
+60-in-64 at 64x64). Exit status: 0 explained, 1 a file cannot be read (or, with
+--require-identical, the tensor is not identical), 2 bad usage.
+
+Example:
+  detparity explain --image fixtures/explain/b.jpg --tensor fixtures/explain/stretch_bgr_b.npy --size 64x64 --against sg-coco
+
+Flags:
+`
+
 // errNotIdentical is --require-identical's failure (exit status 1).
 var errNotIdentical = errors.New("the tensor is not identical to the spec (--require-identical)")
 
@@ -38,24 +58,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	tol := fs.Float64("tolerance", explain.DefaultTolerance, "largest |difference| per value still counted identical (0: bit-exact; the default allows float32 rounding)")
 	require := fs.Bool("require-identical", false, "exit 1 when the tensor is not identical to the (best) --against spec")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity explain --image IMG --tensor T.npy (--model M.onnx | --size WxH) [--against SPEC]
-                         [--heatmap out.png] [--format text|json] [--tolerance 1e-5] [--require-identical]
-
-Finds the preprocessing that turns IMG into the tensor T.npy (written by your own pipeline, in
-any language: np.save(path, x) in Python) and says how it differs from SPEC: stretch or
-letterbox, inner size and rounding, padding value, anchor and offset, interpolation (OpenCV
-linear/area/cubic/nearest, PIL bilinear), channel order, scale and mean/std, layout, dtype,
-JPEG decoder (libjpeg or Go) and EXIF orientation; then how far the tensor is from SPEC's
-(max and mean |difference|, share of differing values, PSNR), ending with "identical to SPEC"
-when it is. A spec is adapted to the model's input size (sg-coco's 636-in-640 becomes
-60-in-64 at 64x64). Exit status: 0 explained, 1 a file cannot be read (or, with
---require-identical, the tensor is not identical), 2 bad usage.
-
-Example:
-  detparity explain --image fixtures/explain/b.jpg --tensor fixtures/explain/stretch_bgr_b.npy --size 64x64 --against sg-coco
-
-Flags:
-`)
+		fmt.Fprint(stderr, explainUsage)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -178,6 +181,10 @@ func printExplanation(w io.Writer, e *explain.Explanation, tensorPath string, a 
 	for _, s := range e.Words() {
 		fmt.Fprintf(w, "  - %s\n", s)
 	}
-	_, err := fmt.Fprintf(w, "best matching spec: %s\n", e.Best)
+	best := e.Best
+	if best == "" {
+		best = "(none)"
+	}
+	_, err := fmt.Fprintf(w, "best matching spec: %s\n", best)
 	return err
 }
