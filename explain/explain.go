@@ -221,7 +221,7 @@ func search(ctx context.Context, t Tensor, declared letterbox.Layout, w, h int, 
 	primary := srcs[0]
 	var s *searcher
 	var cands []cand
-	var i int
+	var scores []float64
 	var f fitted
 	var layout letterbox.Layout
 	resized := map[rkey]frame.Image{} // shared: both readings fit the same renders
@@ -229,29 +229,35 @@ func search(ctx context.Context, t Tensor, declared letterbox.Layout, w, h int, 
 		p := planes(t.Values, l, w, h)
 		ls := &searcher{ctx: ctx, c: newCanvas(p, w, h, step), box: findBox(p, w, h), specs: specs, resized: resized}
 		lc := ls.candidates(primary.img.W, primary.img.H)
-		li, lf := ls.geometry(primary, lc, pre, pre)
+		sc, _, lf := ls.score(primary, lc, pre)
 		if s == nil || better(lf.sse, f.sse) {
-			s, cands, i, f, layout = ls, lc, li, lf, l
+			s, cands, scores, f, layout = ls, lc, sc, lf, l
 		}
 	}
 	src := primary
-	in, _ := s.bestInterp(src, cands[i].g, pre)
-	i, f = s.geometry(src, cands, pre, in)
-	// The other decoders and the image without its EXIF orientation; when
-	// one fits better, interpolation and geometry are searched again (a
-	// wrong decoder can favour another interpolation).
+	short := s.shortlist(cands, scores)
+	i, in, f := s.joint(src, cands, short, pre)
+	// The other decoders and the image without its EXIF orientation: every
+	// interpolation at the found geometry with another decoder (a wrong
+	// decoder can favour another interpolation), then the whole shortlist
+	// when that fits better; a whole search for another size.
 	for _, o := range srcs[1:] {
-		oc, oi, of := cands, i, fitted{}
+		var oc []cand
+		var oi int
+		var oin letterbox.Interp
+		var of fitted
 		if o.img.W == src.img.W && o.img.H == src.img.H {
-			of = s.c.fit(cands[i].g, s.render(o, cands[i].g.rw, cands[i].g.rh, in))
+			oc = cands
+			oi, oin, of = s.joint(o, oc, []int{i}, pre)
+			if better(of.sse, f.sse) {
+				oi, oin, of = s.joint(o, oc, short, pre)
+			}
 		} else {
 			oc = s.candidates(o.img.W, o.img.H)
-			oi, of = s.geometry(o, oc, pre, in)
+			oi, oin, of = s.search(o, oc, pre)
 		}
 		if better(of.sse, f.sse) {
-			src, cands, i, f = o, oc, oi, of
-			in, _ = s.bestInterp(src, cands[i].g, pre)
-			i, f = s.geometry(src, cands, pre, in)
+			src, cands, i, in, f = o, oc, oi, oin, of
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -2,7 +2,11 @@ package explain
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
@@ -52,6 +56,55 @@ func (s *searcher) render(src *source, w, h int, in letterbox.Interp) frame.Imag
 	r := letterbox.Resize(src.img, w, h, in)
 	s.resized[k] = r
 	return r
+}
+
+// trial is one hypothesis to fit: a geometry and an interpolation.
+type trial struct {
+	g  geom
+	in letterbox.Interp
+}
+
+// fitAll fits the trials for src on every core: the renders it lacks are
+// made in parallel, then the fits; the results come back in trial order, so
+// whatever picks among them is deterministic.
+func (s *searcher) fitAll(src *source, trials []trial) []fitted {
+	var keys []rkey
+	seen := map[rkey]bool{}
+	for _, t := range trials {
+		k := rkey{src, t.g.rw, t.g.rh, t.in}
+		if _, ok := s.resized[k]; !ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	imgs := make([]frame.Image, len(keys))
+	parallel(len(keys), func(i int) { k := keys[i]; imgs[i] = letterbox.Resize(k.src.img, k.w, k.h, k.interp) })
+	for i, k := range keys {
+		s.resized[k] = imgs[i]
+	}
+	out := make([]fitted, len(trials))
+	parallel(len(trials), func(i int) {
+		t := trials[i]
+		out[i] = s.c.fit(t.g, s.resized[rkey{src, t.g.rw, t.g.rh, t.in}])
+	})
+	return out
+}
+
+// parallel runs f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // candidates lists the geometry hypotheses for a sw x sh source: the
@@ -152,65 +205,80 @@ func geometryOf(p param, sw, sh, W, H int) (geom, bool) {
 	return geom{g.ResizedW, g.ResizedH, g.PadLeft, g.PadTop}, true
 }
 
-// geometry returns the candidate that fits the tensor best for src with
-// interpolation in (the first among equals). Every candidate is scored with
-// interpolation pre (the spec's own, cheap to render for linear); when in is
-// another, the closest few (residual within 4 times the best, at most 4)
-// are fitted again with in, which is where interpolations differ least
-// from pre's ranking and cost most to render.
-func (s *searcher) geometry(src *source, cands []cand, pre, in letterbox.Interp) (int, fitted) {
-	scores := make([]float64, len(cands))
-	bi, bf := -1, fitted{}
+// score fits every candidate for src with interpolation pre (the spec's
+// own, cheap to render for linear) and returns the residuals and the best
+// (the first among equals).
+func (s *searcher) score(src *source, cands []cand, pre letterbox.Interp) ([]float64, int, fitted) {
+	trials := make([]trial, len(cands))
 	for i, cd := range cands {
-		if s.ctx.Err() != nil {
-			return max(bi, 0), bf
-		}
-		f := s.c.fit(cd.g, s.render(src, cd.g.rw, cd.g.rh, pre))
+		trials[i] = trial{cd.g, pre}
+	}
+	fits := s.fitAll(src, trials)
+	scores := make([]float64, len(cands))
+	bi := 0
+	for i, f := range fits {
 		scores[i] = f.sse
-		if bi < 0 || better(f.sse, bf.sse) {
-			bi, bf = i, f
+		if better(f.sse, fits[bi].sse) {
+			bi = i
 		}
 	}
-	if in == pre {
-		return bi, bf
+	return scores, bi, fits[bi]
+}
+
+// shortlist is the candidates worth fitting with every interpolation: the
+// three best by score and those that put the image exactly where the
+// tensor's padding says it is (with another interpolation than the tensor's
+// a near miss can score better than the right geometry), in candidate order.
+func (s *searcher) shortlist(cands []cand, scores []float64) []int {
+	idx := make([]int, len(cands))
+	for i := range idx {
+		idx[i] = i
 	}
-	short := make([]int, 0, len(cands))
-	for i := range cands {
-		if scores[i] <= 4*scores[bi]+1e-12 {
+	sort.SliceStable(idx, func(x, y int) bool { return scores[idx[x]] < scores[idx[y]] })
+	short := idx[:min(len(idx), 3)]
+	box := geom{s.box.w, s.box.h, s.box.x0, s.box.y0}
+	for i, cd := range cands {
+		if s.box.hasPad && cd.g == box && !slices.Contains(short, i) {
 			short = append(short, i)
 		}
 	}
-	sort.SliceStable(short, func(x, y int) bool { return scores[short[x]] < scores[short[y]] })
-	short = short[:min(len(short), 4)]
-	sort.Ints(short) // back to candidate order, so equals resolve as in the first pass
-	bi = -1
-	for _, i := range short {
-		cd := cands[i]
-		f := s.c.fit(cd.g, s.render(src, cd.g.rw, cd.g.rh, in))
-		if bi < 0 || better(f.sse, bf.sse) {
-			bi, bf = i, f
-		}
-	}
-	return bi, bf
+	sort.Ints(short)
+	return short
 }
 
 // interps are the interpolations tried, in order of preference among equals.
 var interps = []letterbox.Interp{letterbox.Linear, letterbox.Area, letterbox.Cubic, letterbox.PILLinear,
 	letterbox.Nearest, letterbox.NearestExact}
 
-// bestInterp fits g for src with every interpolation (the spec's own first)
-// and returns the best.
-func (s *searcher) bestInterp(src *source, g geom, prefer letterbox.Interp) (letterbox.Interp, fitted) {
-	list := append([]letterbox.Interp{prefer}, interps...)
-	bi, bf := prefer, fitted{}
-	for i, in := range list {
-		if i > 0 && in == prefer {
-			continue
-		}
-		f := s.c.fit(g, s.render(src, g.rw, g.rh, in))
-		if i == 0 || better(f.sse, bf.sse) {
-			bi, bf = in, f
+// joint fits every shortlisted geometry with every interpolation (pre, the
+// spec's own, first) and returns the best pair (the first among equals).
+func (s *searcher) joint(src *source, cands []cand, short []int, pre letterbox.Interp) (int, letterbox.Interp, fitted) {
+	list := []letterbox.Interp{pre}
+	for _, in := range interps {
+		if in != pre {
+			list = append(list, in)
 		}
 	}
-	return bi, bf
+	var trials []trial
+	var who []int
+	for _, i := range short {
+		for _, in := range list {
+			trials = append(trials, trial{cands[i].g, in})
+			who = append(who, i)
+		}
+	}
+	fits := s.fitAll(src, trials)
+	b := 0
+	for j, f := range fits {
+		if better(f.sse, fits[b].sse) {
+			b = j
+		}
+	}
+	return who[b], trials[b].in, fits[b]
+}
+
+// search fits src's candidates (scoring, shortlist, joint fit).
+func (s *searcher) search(src *source, cands []cand, pre letterbox.Interp) (int, letterbox.Interp, fitted) {
+	scores, _, _ := s.score(src, cands, pre)
+	return s.joint(src, cands, s.shortlist(cands, scores), pre)
 }
