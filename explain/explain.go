@@ -78,11 +78,13 @@ func Compare(ctx context.Context, path string, tensor []float32, shape []int, ag
 //     the box itself, centre with the odd pixel on the other side) is
 //     rendered with letterbox.Resize and the tensor is fitted to it by least
 //     squares, t = a*v + b per channel, with the channel order (same or
-//     reversed) chosen by correlation; the smallest residual wins;
-//  4. interpolation: OpenCV linear, area, cubic, nearest, nearest-exact
-//     and Pillow's bilinear at that geometry; then the geometry again;
+//     reversed) chosen by correlation; the residual ranks them;
+//  4. interpolation: the three best geometries and the box's are fitted
+//     again with each of OpenCV linear, area, cubic, nearest, nearest-exact
+//     and Pillow's bilinear, and the best pair wins;
 //  5. decoder: the other registered JPEG decoder (libjpeg via "opencv",
-//     Go's image/jpeg), and the image without its EXIF orientation;
+//     Go's image/jpeg) with each interpolation, and the image without its
+//     EXIF orientation (a whole search of its own);
 //  6. values: the fitted a, b become the spec's scale, mean and std with as
 //     few digits as reproduce them (recognising x/255, ImageNet mean/std,
 //     (x - 127.5)/128, ...); the padding value follows from the border.
@@ -195,7 +197,6 @@ type result struct {
 	cand      cand
 	interp    letterbox.Interp
 	fit       fitted // at full resolution
-	box       padBox
 	notes     []string
 	jpeg      bool
 	max       float32 // maxAbs's cache, < 0 until computed
@@ -270,5 +271,5 @@ func search(ctx context.Context, t Tensor, declared letterbox.Layout, w, h int, 
 	}
 	ff := full.fit(g, s.render(src, g.rw, g.rh, in))
 	return &result{t: t, declared: declared, layout: layout, w: w, h: h, specs: specs, src: src, primary: primary,
-		cand: cands[i], interp: in, fit: ff, box: s.box, max: -1}, nil
+		cand: cands[i], interp: in, fit: ff, max: -1}, nil
 }

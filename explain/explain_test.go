@@ -275,3 +275,13 @@ func TestWrongImage(t *testing.T) {
 	assert.False(t, e.BestExact)
 	assert.Equal(t, "not explained: no preprocessing of this image that explain tries comes close to the tensor", e.Words()[len(e.Words())-1])
 }
+
+// TestCancelled: a cancelled context ends the search with its error.
+func TestCancelled(t *testing.T) {
+	a, err := npy.ReadFile("../fixtures/explain/stretch_a.npy")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = explain.Compare(ctx, "../fixtures/explain/a.jpg", a.Float32(), a.Shape, mustSpec(t, "sg-coco"), 0)
+	assert.ErrorIs(t, err, context.Canceled)
+}

@@ -1,8 +1,6 @@
 package explain
 
 import (
-	"math"
-
 	"github.com/detparity/detparity/frame"
 )
 
@@ -169,16 +167,6 @@ func (c *canvas) fit(g geom, r frame.Image) fitted {
 		}
 	}
 	return f
-}
-
-// rmseLevels is the residual per sampled value in grey levels of the fit's
-// own value scale (the mean |a| over the channels).
-func (f fitted) rmseLevels() float64 {
-	a := (math.Abs(f.a[0]) + math.Abs(f.a[1]) + math.Abs(f.a[2])) / 3
-	if a == 0 || f.nAll == 0 {
-		return math.Inf(1)
-	}
-	return math.Sqrt(f.sse/(3*f.nAll)) / a
 }
 
 // better reports whether score x beats y by more than rounding noise.

@@ -68,6 +68,10 @@ type trial struct {
 // made in parallel, then the fits; the results come back in trial order, so
 // whatever picks among them is deterministic.
 func (s *searcher) fitAll(src *source, trials []trial) []fitted {
+	out := make([]fitted, len(trials))
+	if s.ctx.Err() != nil {
+		return out // the caller's search ends with the context's error
+	}
 	var keys []rkey
 	seen := map[rkey]bool{}
 	for _, t := range trials {
@@ -82,7 +86,6 @@ func (s *searcher) fitAll(src *source, trials []trial) []fitted {
 	for i, k := range keys {
 		s.resized[k] = imgs[i]
 	}
-	out := make([]fitted, len(trials))
 	parallel(len(trials), func(i int) {
 		t := trials[i]
 		out[i] = s.c.fit(t.g, s.resized[rkey{src, t.g.rw, t.g.rh, t.in}])

@@ -18,15 +18,6 @@ type source struct {
 	img         frame.Image
 }
 
-// label names the source in words.
-func (s *source) label() string {
-	d := decoderWords(s.decoder)
-	if s.exifIgnored {
-		return d + ", EXIF orientation ignored"
-	}
-	return d
-}
-
 // decoderWords says what a decoder name means.
 func decoderWords(name string) string {
 	switch name {
