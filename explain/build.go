@@ -148,7 +148,10 @@ func (r *result) snapTol() float64 {
 	maxAbs := max(1, float64(r.maxAbs()))
 	q := 0x1p-22 * maxAbs // 4 float32 units in the last place of the largest value
 	if r.t.dtype() == npy.Float16 {
-		q = maxAbs / 2048
+		// float16 moves each value by up to maxAbs/2048, by the same amount
+		// for every pixel of one byte value: least squares averages over at
+		// most 256 distinct errors per channel, so allow 4/sqrt(256) of it.
+		q = max(q, maxAbs/2048/4)
 	}
 	a := (math.Abs(r.fit.a[0]) + math.Abs(r.fit.a[1]) + math.Abs(r.fit.a[2])) / 3
 	res := 0.1 * math.Sqrt(r.fit.sse/(3*r.fit.nAll))
@@ -186,11 +189,15 @@ type traits struct {
 	offset bool // a placement no anchor gives, for a size a spec gives
 	free   bool // a content size no spec gives
 	mixed  bool // channels neither in the image's order nor reversed
-	hasPad bool
-	pad    [3]uint8
+	hasPad bool     // the geometry leaves a border
+	pad    [3]uint8 // its byte value per tensor channel
+	// padAfter: the border's value is no byte under the value transform
+	// (padding added after normalising); padRaw is it in tensor units.
+	padAfter bool
+	padRaw   [3]float32
 }
 
-func (t traits) composed() bool { return t.offset || t.free || t.mixed }
+func (t traits) composed() bool { return t.offset || t.free || t.mixed || t.padAfter }
 
 // build writes the found pipeline relative to spec a, renders both and
 // lists the differences.
@@ -216,7 +223,7 @@ func (r *result) build(a letterbox.Spec, srcs []*source, tol float64) (*built, e
 	if err != nil {
 		return nil, err
 	}
-	b.vsAgainst = measure(r.t.Values, b.expAgainst, tol, peakOf(a))
+	b.vsAgainst = measure(r.t.Values, b.expAgainst, tol, peakOf(a), false)
 	if b.vsAgainst.MaxAbs <= tol && !b.approx && storedAs(r.t.dtype(), a.DType) {
 		// The tensor is a's: settings found to differ cannot be told apart
 		// on this image (a grey image's channel order, say).
@@ -274,9 +281,6 @@ func (r *result) foundSpec(a letterbox.Spec) (letterbox.Spec, traits) {
 			f.Inner, f.Round, f.Anchor = p.inner, p.round, p.anchor
 		}
 	}
-	if tr.pad, tr.hasPad = r.padBytes(); tr.hasPad {
-		f.Pad = tr.pad
-	}
 	if f.DType == letterbox.Float32 {
 		v := snapValues(r.fit.a, r.fit.b, a.Scale, r.snapTol())
 		fa, fb := v.affine()
@@ -284,6 +288,10 @@ func (r *result) foundSpec(a letterbox.Spec) (letterbox.Spec, traits) {
 		if !sameAffine(fa, fb, aa, ab, r.snapTol()) {
 			f.Scale, f.Mean, f.Std = v.scale, v.mean, v.std
 		}
+	}
+	r.padOf(f, &tr)
+	if tr.hasPad && !tr.padAfter {
+		f.Pad = tr.pad
 	}
 	return named(f, a.Name), tr
 }
@@ -305,20 +313,20 @@ func (r *result) measureFound(b *built, f letterbox.Spec, tr traits, tol float64
 		var exp []float32
 		var err error
 		if tr.composed() {
-			exp, err = compose(s, r.cand.g, r.src.img, r.w, r.h, r.fit.src, tr.pad)
+			exp, err = compose(s, r.cand.g, r.src.img, r.w, r.h, r.fit.src, tr)
 		} else {
 			exp, _, err = applySpec(s, r.src.img)
 		}
 		if err != nil {
 			return Metrics{}, err
 		}
-		return measure(r.t.Values, asStored(exp, r.t.dtype()), tol, peakOf(s)), nil
+		return measure(r.t.Values, asStored(exp, r.t.dtype()), tol, peakOf(s), r.t.dtype() == npy.Float16), nil
 	}
 	m, err := render(f)
 	if err != nil {
 		return err
 	}
-	b.found, b.vsFound, b.exact = f, m, m.MaxAbs <= tol
+	b.found, b.vsFound, b.exact = f, m, m.Differing == 0
 	a := b.against
 	if b.exact || valuesOf(f) == valuesOf(a) || tr.composed() {
 		return nil
@@ -327,30 +335,35 @@ func (r *result) measureFound(b *built, f letterbox.Spec, tr traits, tol float64
 	g.Scale, g.Mean, g.Std = a.Scale, a.Mean, a.Std
 	g = named(g, a.Name)
 	if m2, err := render(g); err == nil && m2.MeanAbs <= 1.05*m.MeanAbs {
-		b.found, b.vsFound = g, m2
+		b.found, b.vsFound, b.exact = g, m2, m2.Differing == 0
 	}
 	return nil
 }
 
-// padBytes is the padding value per tensor channel, from the border's mean
-// through the fitted map (false when there is no border or it is not a
-// byte value).
-func (r *result) padBytes() ([3]uint8, bool) {
-	var p [3]uint8
+// padOf finds the border's value: the byte per tensor channel that f's
+// value transform maps to the border's mean within a quarter of a grey
+// level, or, when there is none (the border was added after normalising,
+// with 0 say), the value in tensor units.
+func (r *result) padOf(f letterbox.Spec, tr *traits) {
 	if r.fit.nPad == 0 {
-		return p, false
+		return
+	}
+	tr.hasPad = true
+	a, b := valuesOf(f).affine()
+	if f.DType == letterbox.Uint8 {
+		a, b = [3]float64{1, 1, 1}, [3]float64{}
 	}
 	for k := 0; k < 3; k++ {
-		if r.fit.a[k] == 0 {
-			return p, false
+		t := r.fit.padMean[k]
+		tr.padRaw[k] = float32(t)
+		v := (t - b[k]) / a[k]
+		p := math.Round(v)
+		if a[k] == 0 || math.Abs(v-p) > 0.25 || p < 0 || p > 255 {
+			tr.padAfter = true
+			continue
 		}
-		v := (r.fit.padMean[k] - r.fit.b[k]) / r.fit.a[k]
-		if math.Abs(v-math.Round(v)) > 0.05 || v < -0.5 || v > 255.5 {
-			return p, false
-		}
-		p[k] = uint8(math.Round(v))
+		tr.pad[k] = uint8(p)
 	}
-	return p, true
 }
 
 // noteFor says what the found pipeline's spec string cannot.
@@ -365,6 +378,9 @@ func (r *result) noteFor(tr traits) string {
 	}
 	if tr.mixed {
 		n = append(n, fmt.Sprintf("tensor channels from image channels %v (0 = red)", r.fit.src))
+	}
+	if tr.padAfter {
+		n = append(n, "border "+rawString(tr.padRaw)+" added after the value transform")
 	}
 	return strings.Join(n, "; ")
 }

@@ -49,8 +49,11 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 	}{m.MaxAbs, m.MeanAbs, m.MaxLevels, m.Differing, psnr, m.Peak})
 }
 
-// measure compares t with e (same length).
-func measure(t, e []float32, tol, peak float64) Metrics {
+// measure compares t with e (same length). A value differs when it is more
+// than tol away, or with half (a float16 tensor against float16-rounded
+// values) more than tol and one float16 step: a pipeline that computes in
+// float32 before casting to float16 can round to the neighbouring half.
+func measure(t, e []float32, tol, peak float64, half bool) Metrics {
 	var m Metrics
 	var sum, sq float64
 	n := 0
@@ -61,7 +64,7 @@ func measure(t, e []float32, tol, peak float64) Metrics {
 		if d > m.MaxAbs {
 			m.MaxAbs = d
 		}
-		if d > tol {
+		if d > tol && (!half || d > halfStep(e[i])) {
 			n++
 		}
 	}
@@ -78,6 +81,13 @@ func measure(t, e []float32, tol, peak float64) Metrics {
 		m.MaxLevels = m.MaxAbs / (peak / 255)
 	}
 	return m
+}
+
+// halfStep is the distance from x to the next float16 value away from zero
+// (2^-24 for subnormals and zero).
+func halfStep(x float32) float64 {
+	_, exp := math.Frexp(math.Abs(float64(x)))
+	return math.Ldexp(1, max(exp-11, -24))
 }
 
 // peakOf is the value span of bytes 0..255 under spec s (mean over channels).
@@ -157,10 +167,11 @@ func lutOf(s letterbox.Spec) ([3][256]float32, error) {
 }
 
 // compose renders a hypothesis no spec can express (a placement no anchor
-// gives, channels mixed): img (RGB) resized to g's size with s.Interp,
-// placed at (g.x0, g.y0) in a w x h canvas of pad bytes, tensor channel k
-// taken from image channel src[k], values from s's tables, in s's layout.
-func compose(s letterbox.Spec, g geom, img frame.Image, w, h int, src [3]int, pad [3]uint8) ([]float32, error) {
+// gives, channels mixed, a border added after the value transform): img
+// (RGB) resized to g's size with s.Interp, placed at (g.x0, g.y0) in a w x h
+// canvas of tr's border, tensor channel k taken from image channel src[k],
+// values from s's tables, in s's layout.
+func compose(s letterbox.Spec, g geom, img frame.Image, w, h int, src [3]int, tr traits) ([]float32, error) {
 	lut, err := lutOf(s)
 	if err != nil {
 		return nil, err
@@ -171,11 +182,12 @@ func compose(s letterbox.Spec, g geom, img frame.Image, w, h int, src [3]int, pa
 		for x := 0; x < w; x++ {
 			var v [3]uint8
 			dx, dy := x-g.x0, y-g.y0
-			if dx >= 0 && dy >= 0 && dx < g.rw && dy < g.rh {
+			inside := dx >= 0 && dy >= 0 && dx < g.rw && dy < g.rh
+			if inside {
 				q := r.Pix[(dy*g.rw+dx)*3:]
 				v = [3]uint8{q[src[0]], q[src[1]], q[src[2]]}
 			} else {
-				v = pad
+				v = tr.pad
 			}
 			for k := 0; k < 3; k++ {
 				i := k*w*h + y*w + x
@@ -183,6 +195,9 @@ func compose(s letterbox.Spec, g geom, img frame.Image, w, h int, src [3]int, pa
 					i = (y*w+x)*3 + k
 				}
 				out[i] = lut[k][v[k]]
+				if !inside && tr.padAfter {
+					out[i] = tr.padRaw[k]
+				}
 			}
 		}
 	}

@@ -80,7 +80,11 @@ func (r *result) findings(a, f letterbox.Spec, tr traits) []Finding {
 	if f.Interp != a.Interp {
 		add("interp", a.Interp.String(), f.Interp.String(), "resized with %s instead of %s", interpWords[f.Interp], interpWords[a.Interp])
 	}
-	if tr.hasPad && f.Pad != a.Pad && f.Mode == letterbox.Letterbox {
+	switch {
+	case tr.padAfter:
+		add("pad", padString(a.Pad), rawString(tr.padRaw), "the padding is %s in tensor units, which no byte gives under the value transform: it was added after normalising instead of as byte %s before",
+			rawString(tr.padRaw), padString(a.Pad))
+	case tr.hasPad && f.Pad != a.Pad && f.Mode == letterbox.Letterbox:
 		add("pad", padString(a.Pad), padString(f.Pad), "padding value %s instead of %s", padString(f.Pad), padString(a.Pad))
 	}
 	if tr.mixed {
@@ -173,6 +177,11 @@ func shiftWords(dx, dy int) string {
 	return strings.Join(p, " and ")
 }
 
+// rawString prints a tensor-unit border value (one number when equal).
+func rawString(p [3]float32) string {
+	return triple([3]float64{float64(p[0]), float64(p[1]), float64(p[2])})
+}
+
 func padString(p [3]uint8) string {
 	if p[0] == p[1] && p[1] == p[2] {
 		return fmt.Sprint(p[0])
@@ -226,11 +235,11 @@ func (e *Explanation) Words() []string {
 		best += " (" + e.BestNote + ")"
 	}
 	if e.BestExact {
-		how := ""
+		how := toleranceWords(e.Tolerance)
 		if e.DType == npy.Float16 {
-			how = " once rounded to float16"
+			how = "rounded to float16, each value within one float16 step"
 		}
-		return append(w, fmt.Sprintf("this accounts for all of it: the tensor is %s exactly%s (max |Δ| %.3g, %s)", best, how, e.VsBest.MaxAbs, toleranceWords(e.Tolerance)))
+		return append(w, fmt.Sprintf("this accounts for all of it: the tensor is %s exactly (max |Δ| %.3g, %s)", best, e.VsBest.MaxAbs, how))
 	}
 	b := e.VsBest
 	return append(w, fmt.Sprintf("not fully explained: the closest pipeline found, %s, still differs by max |Δ| %.4g%s, mean |Δ| %.3g, on %.1f%% of the values",

@@ -56,10 +56,11 @@ def make_images():
 
 
 def letterbox(img, size=S, inner=INNER, rounding=round, anchor="center", pad=114,
-              interp=cv2.INTER_LINEAR, pil=False, odd_first=False):
+              interp=cv2.INTER_LINEAR, pil=False, odd_first=False, before_pad=None):
     """Resize img (HxWx3 uint8) into inner x inner keeping the aspect ratio,
     then pad to size x size: the super-gradients / Ultralytics recipe with
-    the usual knobs a reimplementation gets wrong."""
+    the usual knobs a reimplementation gets wrong. before_pad, when given,
+    transforms the resized image before the border is added."""
     h, w = img.shape[:2]
     r = min(inner / h, inner / w)
     nw, nh = rounding(w * r), rounding(h * r)
@@ -74,6 +75,8 @@ def letterbox(img, size=S, inner=INNER, rounding=round, anchor="center", pad=114
         left, top = 0, 0
     else:  # bottom-right
         left, top = dw, dh
+    if before_pad is not None:
+        out = before_pad(out)
     return cv2.copyMakeBorder(out, top, dh - top, left, dw - left, cv2.BORDER_CONSTANT, value=(pad, pad, pad))
 
 
@@ -124,6 +127,9 @@ def cases():
     yield ("noscale_a", "a", SG, ["values"], "sg-coco:size=64,inner=60,scale=1", "float32 0..255, the /255 forgotten", nchw(letterbox(a).astype(np.float32)))
     yield ("imagenet_b", "b", SG, ["values"], "sg-coco:size=64,inner=60,mean=0.485/0.456/0.406,std=0.229/0.224/0.225", "ImageNet mean/std after /255 (numpy, float64 mean/std)",
            nchw(((f32(letterbox(b)) - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32)))
+    yield ("norm_then_pad_b", "b", SG, ["values", "pad"], "sg-coco:size=64,inner=60,mean=0.485/0.456/0.406,std=0.229/0.224/0.225",
+           "ImageNet-normalised, then padded with 0.0 (the border added after normalising)",
+           nchw(letterbox(b, pad=0, before_pad=lambda x: ((f32(x) - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32))))
     yield ("m127_c", "c", SG, ["values"], "sg-coco:size=64,inner=60,scale=1,mean=127.5,std=128", "(x - 127.5) / 128", nchw((letterbox(c).astype(np.float32) - 127.5) / 128.0))
     yield ("nhwc_a", "a", SG, ["layout"], "sg-coco:size=64,inner=60,layout=nhwc", "NHWC (1, 64, 64, 3) instead of NCHW", f32(letterbox(a))[None])
     yield ("reshape_c", "c", SG, ["layout"], "sg-coco:size=64,inner=60,layout=nhwc", "HWC array reshaped to (1, 3, 64, 64) instead of transposed", f32(letterbox(c)).reshape(1, 3, S, S))
