@@ -186,9 +186,9 @@ func closest(ps []param, a letterbox.Spec) param {
 
 // traits are what a spec string cannot say about the found pipeline.
 type traits struct {
-	offset bool // a placement no anchor gives, for a size a spec gives
-	free   bool // a content size no spec gives
-	mixed  bool // channels neither in the image's order nor reversed
+	offset bool     // a placement no anchor gives, for a size a spec gives
+	free   bool     // a content size no spec gives
+	mixed  bool     // channels neither in the image's order nor reversed
 	hasPad bool     // the geometry leaves a border
 	pad    [3]uint8 // its byte value per tensor channel
 	// padAfter: the border's value is no byte under the value transform
