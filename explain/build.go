@@ -260,7 +260,9 @@ func (r *result) foundSpec(a letterbox.Spec) (letterbox.Spec, traits) {
 	if r.t.dtype() == npy.Uint8 {
 		f.DType = letterbox.Uint8
 	}
-	f.Decoder = r.src.decoder
+	if r.jpeg { // PNG and BMP decode alike everywhere: keep a's decoder
+		f.Decoder = r.src.decoder
+	}
 	f.Interp = r.interp
 	switch r.fit.src {
 	case [3]int{0, 1, 2}:

@@ -229,6 +229,23 @@ func TestBadInputs(t *testing.T) {
 	assert.EqualError(t, err, `explain: tensor for `+img+`: dtype "int8", expected float32, float16, uint8 or float64`)
 }
 
+// TestPNGDecoder: for a PNG (lossless: every decoder returns the same
+// pixels) no decoder difference is reported, whichever decoder the spec names.
+func TestPNGDecoder(t *testing.T) {
+	im := frame.New(50, 40, frame.RGB)
+	for i := range im.Pix {
+		im.Pix[i] = uint8(i * 13 % 256)
+	}
+	path := filepath.Join(t.TempDir(), "x.png")
+	writePNG(t, path, im)
+	tensor, _ := render(t, path, "sg-coco:size=32,inner=28,pad=0", "go")
+	e, err := explain.Compare(context.Background(), path, tensor, []int{1, 3, 32, 32}, mustSpec(t, "sg-coco:decoder=go"), 0)
+	require.NoError(t, err)
+	require.Len(t, e.Findings, 1, e.Words())
+	assert.Equal(t, "pad", e.Findings[0].Key)
+	assert.Equal(t, "sg-coco:size=32,inner=28,pad=0,decoder=go", e.Best)
+}
+
 // TestGreyImage: on a grey image the channel order cannot be seen; an
 // sg-coco tensor of it is identical to sg-coco and to a BGR variant alike,
 // with no spurious finding.
