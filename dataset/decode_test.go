@@ -183,6 +183,10 @@ func TestGoDecoderEXIFOrientation(t *testing.T) {
 				ow, oh = H, W
 			}
 			require.Equal(t, [2]int{ow, oh}, [2]int{im.W, im.H}, "orientation %d", o)
+			got, err := dataset.Orientation(p)
+			require.NoError(t, err)
+			assert.Equal(t, int(o), got)
+			assert.Equal(t, plain, dataset.Unorient(im, int(o)), "Unorient undoes orientation %d", o)
 			w, h, err := dataset.DecodeConfig(p)
 			require.NoError(t, err)
 			assert.Equal(t, [2]int{ow, oh}, [2]int{w, h}, "DecodeConfig, orientation %d", o)

@@ -215,3 +215,29 @@ func orient(im frame.Image, o int) frame.Image {
 	}
 	return out
 }
+
+// Orientation returns the EXIF orientation (1..8) that Decode applies to the file at
+// path, as cv2.imread does: the tag of a JPEG, 1 for other formats and when the tag is
+// absent or malformed. It reads the header only.
+func Orientation(path string) (int, error) {
+	hdr, err := headerOf(path)
+	if err != nil {
+		return 0, err
+	}
+	return hdr.orientation, nil
+}
+
+// Unorient undoes EXIF orientation o on an image a decoder returned: the result is the
+// pixels as stored in the file, what a pipeline that ignores the tag sees (PIL's
+// Image.open without ImageOps.exif_transpose, cv2.imread with
+// IMREAD_IGNORE_ORIENTATION). Orientations 6 and 8 are each other's inverse; the others
+// are their own. o outside 2..8 returns im unchanged.
+func Unorient(im frame.Image, o int) frame.Image {
+	switch o {
+	case 6:
+		o = 8
+	case 8:
+		o = 6
+	}
+	return orient(im, o)
+}

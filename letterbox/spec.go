@@ -29,6 +29,8 @@
 // INTER_CUBIC (opencv/opencv 4.6.0, modules/imgproc/src/resize.cpp), which
 // is what every Python pipeline calls; the package is pure Go and the tests
 // use gocv only as the oracle.
+// The interpolation PILLinear (interp=pil-linear) is Pillow's
+// Image.resize(..., Image.BILINEAR) instead, bit-exact with Pillow 9.4.0.
 //
 // Geometry.UnmapBox takes boxes predicted in tensor pixels back to source
 // pixels the way the reproduced pipeline does (super-gradients, Ultralytics
@@ -241,7 +243,7 @@ type Spec struct {
 	// NoScaleUp is Ultralytics' scaleup=False: r = min(r, 1), small images
 	// are padded, never enlarged.
 	NoScaleUp bool
-	// Interp is the cv::resize interpolation.
+	// Interp is the cv::resize interpolation, or Pillow's bilinear resize.
 	Interp Interp
 	// Pad is the border value of each output channel, in Order (Letterbox only).
 	Pad [3]uint8
@@ -355,7 +357,7 @@ func (s Spec) validate() error {
 	default:
 		return fmt.Errorf("letterbox: spec %q: unknown mode %d, expected stretch or letterbox", s.Name, int(s.Mode))
 	}
-	if s.Interp < Linear || s.Interp > Cubic {
+	if s.Interp < Linear || s.Interp > PILLinear {
 		return fmt.Errorf("letterbox: spec %q: unknown interpolation %d", s.Name, int(s.Interp))
 	}
 	if s.Order != frame.BGR && s.Order != frame.RGB {
@@ -528,7 +530,7 @@ var keys = []specKey{
 		},
 	},
 	enumKey("interp", func(s *Spec) *Interp { return &s.Interp }, map[string]Interp{
-		"linear": Linear, "nearest": Nearest, "nearest-exact": NearestExact, "area": Area, "cubic": Cubic}),
+		"linear": Linear, "nearest": Nearest, "nearest-exact": NearestExact, "area": Area, "cubic": Cubic, "pil-linear": PILLinear}),
 	{
 		name: "pad", values: "0..255, or three values a/b/c in the model's channel order",
 		get: func(s Spec) string { return triple(s.Pad, func(v uint8) string { return strconv.Itoa(int(v)) }) },
@@ -657,7 +659,7 @@ func (s Spec) String() string {
 // "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255".
 // Keys: mode, size (N or WxH), inner, anchor (center, top-left,
 // bottom-right), round (round, int, ceil), stride, scaleup, interp (linear,
-// nearest, nearest-exact, area, cubic), pad (v or a/b/c), order (rgb, bgr),
+// nearest, nearest-exact, area, cubic, pil-linear), pad (v or a/b/c), order (rgb, bgr),
 // scale (x or 1/N), mean, std (v or a/b/c), layout (nchw, nhwc), dtype
 // (float32, uint8), unmap (super-gradients, per-axis, ultralytics, yolox),
 // decoder (opencv, go). Errors name the key and value and list what is
