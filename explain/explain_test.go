@@ -208,8 +208,8 @@ func TestBadInputs(t *testing.T) {
 		want  string
 	}{
 		"shape":     {img, v, []int{1, 3, 64, 63}, "explain: tensor for " + img + ": shape (1, 3, 64, 63) holds 12096 values, but the tensor has 12288"},
-		"batch":     {img, append(v, v...), []int{2, 3, 64, 64}, "shape (2, 3, 64, 64) is a batch of 2 images, expected one image (batch 1 or no batch axis)"},
-		"rank":      {img, v, []int{192, 64}, "shape (192, 64) has 2 axes, expected (1, 3, H, W), (3, H, W), (1, H, W, 3) or (H, W, 3)"},
+		"batch":     {img, append(v, v...), []int{2, 3, 64, 64}, "shape (2, 3, 64, 64) is a batch of 2 images, expected one image: (1, 3, H, W)"},
+		"rank":      {img, v, []int{192, 64}, "shape (192, 64) has 2 axes, expected one image: (1, 3, H, W), (3, H, W), (1, H, W, 3) or (H, W, 3)"},
 		"channels":  {img, v, []int{1, 4, 48, 64}, "shape (1, 4, 48, 64) has no axis of 3 channels first or last"},
 		"nan":       {img, append([]float32{float32(math.NaN())}, v[1:]...), []int{1, 3, 64, 64}, "value 0 is NaN, expected finite values"},
 		"missing":   {"../fixtures/explain/missing.jpg", v, []int{1, 3, 64, 64}, "explain: stat ../fixtures/explain/missing.jpg: no such file or directory"},

@@ -3,7 +3,6 @@ package explain
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/npy"
@@ -42,45 +41,24 @@ func (t Tensor) dtype() string {
 // leading batch axis of 1 is allowed; the channel axis (3) is first for
 // NCHW, last for NHWC (first wins when both are 3).
 func layoutOf(shape []int, n int) (letterbox.Layout, int, int, error) {
-	want := "expected (1, 3, H, W), (3, H, W), (1, H, W, 3) or (H, W, 3)"
 	count := 1
 	for _, d := range shape {
-		if d <= 0 {
-			return 0, 0, 0, fmt.Errorf("shape %s has an empty axis, %s", shapeString(shape), want)
-		}
-		count *= d
+		count *= max(d, 0)
 		if count > 1<<31 {
-			return 0, 0, 0, fmt.Errorf("shape %s is too large", shapeString(shape))
+			return 0, 0, 0, fmt.Errorf("shape %s is too large", npy.ShapeString(shape))
 		}
+	}
+	first, w, h, err := npy.ImageShape(shape)
+	if err != nil {
+		return 0, 0, 0, err
 	}
 	if count != n {
-		return 0, 0, 0, fmt.Errorf("shape %s holds %d values, but the tensor has %d", shapeString(shape), count, n)
+		return 0, 0, 0, fmt.Errorf("shape %s holds %d values, but the tensor has %d", npy.ShapeString(shape), count, n)
 	}
-	s := shape
-	if len(s) == 4 {
-		if s[0] != 1 {
-			return 0, 0, 0, fmt.Errorf("shape %s is a batch of %d images, expected one image (batch 1 or no batch axis)", shapeString(shape), s[0])
-		}
-		s = s[1:]
+	if first {
+		return letterbox.NCHW, w, h, nil
 	}
-	if len(s) != 3 {
-		return 0, 0, 0, fmt.Errorf("shape %s has %d axes, %s", shapeString(shape), len(shape), want)
-	}
-	switch {
-	case s[0] == 3:
-		return letterbox.NCHW, s[2], s[1], nil
-	case s[2] == 3:
-		return letterbox.NHWC, s[1], s[0], nil
-	}
-	return 0, 0, 0, fmt.Errorf("shape %s has no axis of 3 channels first or last, %s", shapeString(shape), want)
-}
-
-func shapeString(shape []int) string {
-	p := make([]string, len(shape))
-	for i, d := range shape {
-		p[i] = fmt.Sprint(d)
-	}
-	return "(" + strings.Join(p, ", ") + ")"
+	return letterbox.NHWC, w, h, nil
 }
 
 // planes returns the three channel planes (H*W each, row-major) of values

@@ -49,7 +49,7 @@ func (r *result) findings(a, f letterbox.Spec, tr traits) []Finding {
 	add := func(key, want, got, text string, args ...any) {
 		out = append(out, Finding{Key: key, Want: want, Got: got, Text: fmt.Sprintf(text, args...)})
 	}
-	shape := shapeString(r.t.Shape)
+	shape := npy.ShapeString(r.t.Shape)
 	switch {
 	case r.layout != r.declared:
 		add("layout", r.declared.String(), r.layout.String(), "the values are laid out %s although the shape %s says %s: the array was reshaped instead of transposed",

@@ -34,9 +34,7 @@
 package npy
 
 import (
-	"fmt"
 	"math"
-	"strings"
 )
 
 // DType names the element types this package reads and writes.
@@ -122,19 +120,7 @@ func (a *Array) Uint8() []uint8 { return a.u8 }
 
 // String describes the array as numpy would print its dtype and shape:
 // "float32 (1, 3, 640, 640)".
-func (a *Array) String() string { return a.DType + " " + shapeString(a.Shape) }
-
-// shapeString prints a shape as a Python tuple: (), (5,), (1, 3, 640, 640).
-func shapeString(shape []int) string {
-	p := make([]string, len(shape))
-	for i, d := range shape {
-		p[i] = fmt.Sprint(d)
-	}
-	if len(p) == 1 {
-		return "(" + p[0] + ",)"
-	}
-	return "(" + strings.Join(p, ", ") + ")"
-}
+func (a *Array) String() string { return a.DType + " " + ShapeString(a.Shape) }
 
 // Half is an IEEE 754 binary16 value (numpy's float16), as its bits.
 type Half uint16

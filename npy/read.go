@@ -66,16 +66,16 @@ func read(r io.Reader, name string, size int64) (*Array, error) {
 	}
 	n, err := count(h.shape)
 	if err != nil {
-		return nil, fmt.Errorf("npy: %s: shape %s: %w", name, shapeString(h.shape), err)
+		return nil, fmt.Errorf("npy: %s: shape %s: %w", name, ShapeString(h.shape), err)
 	}
 	if n > MaxDataBytes/int64(itemSize) {
 		return nil, fmt.Errorf("npy: %s: %s array of shape %s is %d bytes, more than the limit of %d (MaxDataBytes)",
-			name, dtype, shapeString(h.shape), n*int64(itemSize), int64(MaxDataBytes))
+			name, dtype, ShapeString(h.shape), n*int64(itemSize), int64(MaxDataBytes))
 	}
 	nbytes := n * int64(itemSize)
 	if size >= 0 && size != h.dataOffset+nbytes {
 		return nil, fmt.Errorf("npy: %s: file is %d bytes, expected %d (a %d-byte header and %d bytes of %s data for shape %s)",
-			name, size, h.dataOffset+nbytes, h.dataOffset, nbytes, dtype, shapeString(h.shape))
+			name, size, h.dataOffset+nbytes, h.dataOffset, nbytes, dtype, ShapeString(h.shape))
 	}
 	data, err := io.ReadAll(io.LimitReader(r, nbytes+1))
 	if err != nil {
@@ -87,7 +87,7 @@ func read(r io.Reader, name string, size int64) (*Array, error) {
 			what = "only " + strconv.Itoa(len(data))
 		}
 		return nil, fmt.Errorf("npy: %s: %s bytes of data after the header, expected %d (%s, shape %s)",
-			name, what, nbytes, dtype, shapeString(h.shape))
+			name, what, nbytes, dtype, ShapeString(h.shape))
 	}
 	a := &Array{Shape: h.shape, DType: dtype}
 	decode(a, data, int(n), order)

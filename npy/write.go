@@ -33,12 +33,12 @@ func Write(w io.Writer, shape []int, data any) error {
 	}
 	want, err := count(shape)
 	if err != nil {
-		return fmt.Errorf("npy: Write: shape %s: %w", shapeString(shape), err)
+		return fmt.Errorf("npy: Write: shape %s: %w", ShapeString(shape), err)
 	}
 	if int64(n) != want {
-		return fmt.Errorf("npy: Write: %d values for shape %s, expected %d", n, shapeString(shape), want)
+		return fmt.Errorf("npy: Write: %d values for shape %s, expected %d", n, ShapeString(shape), want)
 	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shapeString(shape))
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, ShapeString(shape))
 	// magic (6) + version (2) + length (2) + dict + padding + '\n' is a multiple of 64.
 	total := 10 + len(dict) + 1
 	pad := (64 - total%64) % 64

@@ -2,6 +2,7 @@ package parity
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/detparity/detparity/box"
@@ -95,6 +96,9 @@ func modelTarget(sig *detect.Signature) Target {
 // bindPipeline parses one pipeline string (a letterbox spec, or
 // "tensors:dir=DIR,..."; see ParsePipeline) and binds it to a model input.
 func bindPipeline(p string, sig *detect.Signature) (stage, error) {
+	if strings.HasPrefix(p, tensorsPrefix) {
+		return bindTensors(p, sig)
+	}
 	s, err := letterbox.Parse(p)
 	if err != nil {
 		return nil, err
@@ -106,6 +110,10 @@ func bindPipeline(p string, sig *detect.Signature) (stage, error) {
 // (letterbox.Parse) or a tensors pipeline ("tensors:dir=DIR,unmap=SPEC"). The
 // model-dependent checks come when a run binds it to the model's input.
 func ParsePipeline(p string) error {
+	if strings.HasPrefix(p, tensorsPrefix) {
+		_, err := parseTensorsSpec(p)
+		return err
+	}
 	_, err := letterbox.Parse(p)
 	return err
 }

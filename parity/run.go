@@ -231,9 +231,11 @@ func bindRuns(e *engine, cfg Config) ([]engineRun, []PipelineResult, error) {
 
 // SplitPipelines splits a command-line list of pipeline specs. Specs are separated
 // by ';' or ','; since a spec's own options are comma-separated too, a piece of
-// the form key=value (no ':') continues the spec before it:
+// the form key=value (no ':') continues the spec before it, and so does a
+// tensors pipeline's unmap=SPEC (whose spec may have its own ':'):
 //
 //	"stretch,letterbox:size=640,inner=636" → ["stretch", "letterbox:size=640,inner=636"]
+//	"sg-coco,tensors:dir=t,unmap=sg-coco:pad=0" → ["sg-coco", "tensors:dir=t,unmap=sg-coco:pad=0"]
 func SplitPipelines(s string) []string {
 	var out []string
 	for _, group := range strings.Split(s, ";") {
@@ -241,6 +243,8 @@ func SplitPipelines(s string) []string {
 			p = strings.TrimSpace(p)
 			switch {
 			case p == "":
+			case len(out) > 0 && strings.HasPrefix(p, "unmap=") && strings.HasPrefix(out[len(out)-1], tensorsPrefix):
+				out[len(out)-1] += "," + p
 			case len(out) > 0 && strings.Contains(p, "=") && !strings.Contains(p, ":") && strings.Contains(out[len(out)-1], ":"):
 				out[len(out)-1] += "," + p
 			default:
