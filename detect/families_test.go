@@ -282,4 +282,3 @@ func TestDynamicSize(t *testing.T) {
 	_, err = s.At(0, 5)
 	require.Error(t, err)
 }
-
