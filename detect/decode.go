@@ -154,8 +154,9 @@ func (s *Signature) checkShapes(outs []Output, n int) error {
 	if len(outs) != len(s.Outputs) {
 		return fmt.Errorf("detect: model %s: decode got %d outputs, the model has %d", s.Path, len(outs), len(s.Outputs))
 	}
-	if n < 1 {
-		return fmt.Errorf("detect: model %s: decode of %d images, want >= 1", s.Path, n)
+	if n < 1 || (s.p.squeezed && n > 1) {
+		return fmt.Errorf("detect: model %s: decode of %d images, want >= 1 (1 when the outputs have no batch "+
+			"dimension)", s.Path, n)
 	}
 	for i, o := range outs {
 		want := s.Outputs[i]

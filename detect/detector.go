@@ -72,6 +72,25 @@ type detector struct {
 	base *Signature
 	// probe runs the model once on a zero input at s's size (nil: DetectLayout, no model to run).
 	probe func(s *Signature) ([]Output, error)
+	// probed caches the probe's outputs by input size: one run per size per Inspect.
+	probed map[[2]int][]Output
+}
+
+// run is the probe at s's size, run once.
+func (d *detector) run(s *Signature) ([]Output, error) {
+	k := [2]int{s.Width, s.Height}
+	if outs, ok := d.probed[k]; ok {
+		return outs, nil
+	}
+	outs, err := d.probe(s)
+	if err != nil {
+		return nil, err
+	}
+	if d.probed == nil {
+		d.probed = map[[2]int][]Output{}
+	}
+	d.probed[k] = outs
+	return outs, nil
 }
 
 // probeSize is the size a model with a symbolic input size is probed at: the metadata's imgsz, else 640x640
@@ -107,7 +126,7 @@ func (d *detector) fillUnknownDims() error {
 	if !need {
 		return nil
 	}
-	outs, err := d.probe(s)
+	outs, err := d.run(s)
 	if err != nil {
 		return err
 	}
@@ -158,7 +177,7 @@ func (d *detector) view() (*Signature, []Output, error) {
 	w, h := d.probeSize()
 	v := d.base.clone()
 	v.Width, v.Height = w, h
-	outs, err := d.probe(v)
+	outs, err := d.run(v)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +214,7 @@ func (d *detector) values(v *Signature, outs []Output) ([]Output, error) {
 	if d.probe == nil {
 		return nil, nil
 	}
-	return d.probe(v)
+	return d.run(v)
 }
 
 func (d *detector) explicit(v *Signature, outs []Output, want Layout) (*Signature, error) {
@@ -280,10 +299,17 @@ func (d *detector) auto(v *Signature, outs []Output) (*Signature, error) {
 			strong = append(strong, c)
 		}
 	}
+	if p := v.Metadata.Producer(); p != "" {
+		notes = append(notes, "metadata of "+p)
+	}
 	why := strings.Join(notes, "; ")
+	only := "the only layout the output shapes fit"
+	if cands[0].s.Probed {
+		only = "the only layout whose shapes, metadata and output values (on a zero input) fit"
+	}
 	switch {
 	case len(cands) == 1:
-		return finishAuto(cands[0], "the only layout the outputs fit", why), nil
+		return finishAuto(cands[0], only, why), nil
 	case len(strong) == 1:
 		return finishAuto(strong[0], "", why), nil
 	case len(strong) > 1:
