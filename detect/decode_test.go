@@ -14,7 +14,7 @@ func ti(name, typ string, shape ...int64) TensorInfo {
 	return TensorInfo{Name: name, Type: typ, Shape: shape}
 }
 
-func sigFor(t *testing.T, l Layout, inShape []int64, outs ...TensorInfo) *Signature {
+func sigFor(t testing.TB, l Layout, inShape []int64, outs ...TensorInfo) *Signature {
 	t.Helper()
 	s, err := DetectLayout("x.onnx", []TensorInfo{ti("images", "float32", inShape...)}, outs, l)
 	require.NoError(t, err)

@@ -52,7 +52,9 @@ func fitGFLConcat(s *Signature) error {
 }
 
 // gflSplit reads the class count from a probe run: the leading columns whose values all lie in [0, 1] (sigmoid
-// scores; the distribution logits that follow do not), cut to the largest count that leaves 4*(R+1) columns.
+// scores; the distribution logits that follow do not). The rest must be 4*(R+1) columns with R >= 1; a count that
+// leaves anything else is refused rather than cut to fit (a YOLOX row, whose x offset may stay in [0, 1] on a zero
+// input, must not pass as a one-class GFL head).
 func gflSplit(s *Signature, outs []Output) error {
 	o := outs[0]
 	v := imageOf(o, 0)
@@ -65,14 +67,12 @@ func gflSplit(s *Signature, outs []Output) error {
 		}
 		c++
 	}
-	for ; c >= 1; c-- {
-		if (d-c)%4 == 0 && (d-c)/4 >= 2 {
-			s.NumClasses, s.RegMax = c, (d-c)/4-1
-			return nil
-		}
+	if c >= 1 && (d-c)%4 == 0 && (d-c)/4 >= 2 {
+		s.NumClasses, s.RegMax = c, (d-c)/4-1
+		return nil
 	}
-	return s.bad("no split of the %d columns into C sigmoid scores (values in [0, 1]) and 4*(R+1) distribution "+
-		"logits with R >= 1 fits the values of a zero run", d)
+	return s.bad("on a zero run the first %d of the %d columns lie in [0, 1] (sigmoid class scores); the %d after "+
+		"them are not 4*(R+1) distribution logits with R >= 1", c, d, d-c)
 }
 
 func gflEvidence(s *Signature) (bool, string) {
