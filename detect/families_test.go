@@ -282,3 +282,41 @@ func TestDynamicSize(t *testing.T) {
 	_, err = s.At(0, 5)
 	require.Error(t, err)
 }
+
+// TestPriorCounts: the generators give the prior counts of the released models (UltraFace RFB-320: 4420 at
+// 320x240, RFB-640: 17640 at 640x480; RetinaFace at 640x640: 16800), and UltraFace's map-based centres differ from
+// RetinaFace's stride-based ones where the size is not a multiple of the stride (240 / 32).
+func TestPriorCounts(t *testing.T) {
+	assert.Equal(t, 4420, UltraFacePriors.Count(320, 240))
+	assert.Equal(t, 17640, UltraFacePriors.Count(640, 480))
+	assert.Equal(t, 16800, RetinaFacePriors.Count(640, 640))
+	u := UltraFacePriors.Generate(320, 240)
+	require.Len(t, u, 4*4420)
+	// First stride-32 prior: level 3 starts after 40*30*3 + 20*15*2 = 4200 priors; centre y = 0.5/8.
+	assert.InDelta(t, 0.5/8, u[4*4200+1], 1e-7)
+	r := PriorBoxes{Strides: []int{32}, MinSizes: [][]float64{{16}}}
+	assert.InDelta(t, 0.5*32/240, r.Generate(320, 240)[1], 1e-7)
+}
+
+// TestGFLSplit: the class count of a concatenated GFL output is where the [0, 1] columns end; a row whose leading
+// [0, 1] columns leave no 4*(R+1) rest (a YOLOX row with its x, y offsets in [0, 1]) is refused.
+func TestGFLSplit(t *testing.T) {
+	s := &Signature{Path: "g.onnx", Layout: LayoutNanoDetPlus}
+	mk := func(d int, unit int) []Output {
+		v := make([]float32, 10*d)
+		for i := range 10 {
+			for k := range d {
+				v[i*d+k] = 0.5
+				if k >= unit {
+					v[i*d+k] = float32(k) - 40
+				}
+			}
+		}
+		return []Output{{Name: "o", Shape: []int64{1, 10, int64(d)}, Float: v}}
+	}
+	require.NoError(t, gflSplit(s, mk(112, 80)))
+	assert.Equal(t, []int{80, 7}, []int{s.NumClasses, s.RegMax})
+	err := gflSplit(s, mk(85, 2))
+	require.ErrorIs(t, err, ErrLayout)
+	assert.Contains(t, err.Error(), "the first 2 of the 85 columns lie in [0, 1]")
+}

@@ -254,7 +254,7 @@ var famRTDETR = &family{
 			return s.implausible(b, "query %d has x2 < x1 or y2 < y1 (%v): RT-DETR boxes are cxcywh with w, h >= 0",
 				i, bo[4*i:4*i+4])
 		}
-		return nil
+		return s.rowsPixelCheck(b, bo)
 	},
 	rows: func(s *Signature, outs []Output, n int, opts Options) ([][]box.Detection, error) {
 		lb, bx, sc := outs[s.role["labels"]], outs[s.role["boxes"]], outs[s.role["scores"]]
@@ -309,7 +309,19 @@ var famPaddleNMS = &family{
 	evidence: func(s *Signature) (bool, string) {
 		return true, "paddle-nms: a scale_factor input and [N,6] rows with per-image counts"
 	},
-	sanity: func(*Signature, []Output, int) error { return nil },
+	sanity: func(s *Signature, outs []Output, b int) error {
+		ro, num := outs[s.role["rows"]], outs[s.role["num"]]
+		off := 0
+		for i := range b {
+			off += int(max(0, num.At(i)))
+		}
+		end := min(len(ro.Float)/6, off+int(max(0, num.At(b))))
+		var boxes []float32
+		for i := min(off, end); i < end; i++ {
+			boxes = append(boxes, ro.Float[6*i+2:6*i+6]...)
+		}
+		return s.rowsPixelCheck(b, boxes)
+	},
 	rows: func(s *Signature, outs []Output, n int, opts Options) ([][]box.Detection, error) {
 		ro, num := outs[s.role["rows"]], outs[s.role["num"]]
 		total := int(ro.Shape[0])

@@ -198,16 +198,29 @@ var famYOLONASFlat = &family{
 		s.Anchors = max(0, int(outs[0].Shape[0]))
 		return nil
 	},
-	sanity: func(*Signature, []Output, int) error { return nil },
-	rows:   rowsFlat,
+	sanity: func(s *Signature, outs []Output, b int) error {
+		v := outs[0].Float
+		var boxes []float32
+		for i := range len(v) / 7 {
+			if r := v[7*i : 7*i+7]; r[0] == float32(b) {
+				boxes = append(boxes, r[1:5]...)
+			}
+		}
+		return s.rowsPixelCheck(b, boxes)
+	},
+	rows: rowsFlat,
 }
 
 var famYOLONASBatch = &family{
 	layout:   LayoutYOLONASBatch,
 	describe: "num_predictions [B,1], boxes [B,K,4], scores [B,K], classes [B,K] (YOLO-NAS with NMS, BATCH)",
 	fit:      fitBatch,
-	sanity:   func(*Signature, []Output, int) error { return nil },
-	rows:     rowsBatch,
+	sanity: func(s *Signature, outs []Output, b int) error {
+		bx := imageOf(outs[s.role["boxes"]], b)
+		cnt := int(min(max(0, outs[s.role["num"]].At(b)), float64(len(bx)/4)))
+		return s.rowsPixelCheck(b, bx[:4*cnt])
+	},
+	rows: rowsBatch,
 }
 
 func fitBatch(s *Signature) error {

@@ -130,6 +130,18 @@ func (s *Signature) pixelBoxesCheck(m float64) string {
 	return ""
 }
 
+// rowsPixelCheck is pixelBoxesCheck for the final rows of a baked layout (boxes [n*4] x1y1x2y2, padding rows
+// excluded by the caller): checked from 3 rows on, since a single detection can legitimately sit in a corner.
+func (s *Signature) rowsPixelCheck(b int, boxes []float32) error {
+	if len(boxes) < 12 {
+		return nil
+	}
+	if p := s.pixelBoxesCheck(maxAbs(boxes, len(boxes)/4, 4, 0, 4)); p != "" {
+		return s.implausible(b, "%s", p)
+	}
+	return nil
+}
+
 // unitBoxesCheck refuses normalised coordinates larger than 8 (pixels read as normalised).
 func unitBoxesCheck(m float64) string {
 	if m > 8 {
