@@ -432,8 +432,13 @@ var famYOLOX = &family{
 		if err := s.sanityA5C(b, v, false); err != nil {
 			return err
 		}
-		if constantColumn(v, len(v)/(5+s.NumClasses), 5+s.NumClasses, 4, 1) {
+		w := 5 + s.NumClasses
+		if constantColumn(v, len(v)/w, w, 4, 1) {
 			return s.implausible(b, "the objectness (column 4) is exactly 1 in every row: %s", yolov6Objectness)
+		}
+		if m := maxAbs(v, len(v)/w, w, 2, 2); m > 20 {
+			return s.implausible(b, "the log width/height columns reach %.4g, exp() of which is no box: these look "+
+				"like decoded pixel sizes (an export with --decode_in_inference), not YOLOX's raw outputs", m)
 		}
 		return nil
 	},

@@ -18,12 +18,12 @@ const (
 	// LayoutAuto asks Inspect / Open to detect the layout (see DetectLayout).
 	LayoutAuto Layout = ""
 	// LayoutYOLONAS is the YOLO-NAS traced export: boxes [B,N,4] x1y1x2y2 in input pixels and scores [B,N,C]
-	// after sigmoid, no objectness (Deci-AI/super-gradients 3.x, super_gradients/training/models/detection_models/
+	// after sigmoid, no objectness (Deci-AI/super-gradients 3.x, src/super_gradients/training/models/detection_models/
 	// yolo_nas/dfl_heads.py, NDFLHeads.forward).
 	LayoutYOLONAS Layout = "yolo-nas"
 	// LayoutYOLONASFlat is YOLO-NAS export(postprocessing=True) in the FLAT format: one [K,7] float32 output with
 	// rows image_index, x1, y1, x2, y2, confidence, class_index (super-gradients 3.x,
-	// super_gradients/conversion/onnx/nms.py).
+	// src/super_gradients/conversion/onnx/nms.py).
 	LayoutYOLONASFlat Layout = "yolo-nas-flat"
 	// LayoutYOLONASBatch is the BATCH format of the same exporter: num_predictions [B,1] int64, pred_boxes [B,K,4],
 	// pred_scores [B,K], pred_classes [B,K] int64; rows past num_predictions are padding. meituan/YOLOv6's
@@ -60,7 +60,7 @@ const (
 	// (ultralytics/models/rtdetr/predict.py, RTDETRPredictor.postprocess).
 	LayoutRTDETRUltralytics Layout = "rtdetr-ultralytics"
 	// LayoutRTDETR is lyuwenyu/RT-DETR (rtdetrv2_pytorch/tools/export_onnx.py with
-	// src/zoo/rtdetr/rtdetr_postprocessor.py in deploy mode) and Peterande/D-FINE (tools/deployment/export_onnx.py):
+	// src/zoo/rtdetr/rtdetr_postprocessor.py in deploy mode) and Peterande/D-FINE (tools/export_onnx.py):
 	// inputs images and orig_target_sizes [B,2] (w, h), outputs labels [B,Q], boxes [B,Q,4] x1y1x2y2 in the
 	// pixels orig_target_sizes gives, scores [B,Q]; no NMS. detect feeds orig_target_sizes = the input tensor's
 	// w, h itself, so the boxes come out in input-tensor pixels.
