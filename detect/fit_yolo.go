@@ -407,7 +407,7 @@ var famYOLOv5 = &family{
 			return err
 		}
 		if constantColumn(v, len(v)/(5+s.NumClasses), 5+s.NumClasses, 4, 1) {
-			return s.implausible(b, "the objectness (column 4) is exactly 1 in every row: %s", yolov6Objectness)
+			return s.implausible(b, "the objectness (column 4) is 1 in every row: %s", yolov6Objectness)
 		}
 		return nil
 	},
@@ -434,7 +434,7 @@ var famYOLOX = &family{
 		}
 		w := 5 + s.NumClasses
 		if constantColumn(v, len(v)/w, w, 4, 1) {
-			return s.implausible(b, "the objectness (column 4) is exactly 1 in every row: %s", yolov6Objectness)
+			return s.implausible(b, "the objectness (column 4) is 1 in every row: %s", yolov6Objectness)
 		}
 		if m := maxAbs(v, len(v)/w, w, 2, 2); m > 20 {
 			return s.implausible(b, "the log width/height columns reach %.4g, exp() of which is no box: these look "+
@@ -462,7 +462,7 @@ var famYOLOv6 = &family{
 		v := imageOf(outs[0], b)
 		w := 5 + s.NumClasses
 		for i := range len(v) / w {
-			if x := v[i*w+4]; finite(x) && x != 1 {
+			if x := v[i*w+4]; finite(x) && (x < 1-unitTol || x > 1+unitTol) {
 				return s.implausible(b, "the objectness (column 4) is %v at row %d: %s", x, i, yolov6Objectness)
 			}
 		}

@@ -64,11 +64,16 @@ func (s *Signature) withAlternatives(err error, outs []Output, b int) error {
 
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
-// outsideUnit returns the first finite value outside [0, 1] of vals[i*stride+off] for i in [0, n).
+// unitTol is how far outside [0, 1] (and from an exact constant) a probability may be: a quantized (QDQ) export
+// rounds sigmoid and softmax outputs to its scale's steps.
+const unitTol = 1e-3
+
+// outsideUnit returns the first finite value outside [0, 1] (within unitTol) of vals[i*stride+off] for i in
+// [0, n).
 func outsideUnit(vals []float32, n, stride, off int) (float32, int, bool) {
 	for i := range n {
 		v := vals[i*stride+off]
-		if finite(v) && (v < 0 || v > 1) {
+		if finite(v) && (v < -unitTol || v > 1+unitTol) {
 			return v, i, true
 		}
 	}
@@ -95,7 +100,7 @@ func rowsSumToOne(vals []float32, n, w, from, to int) bool {
 		sum := 0.0
 		for k := from; k < to; k++ {
 			v := vals[i*w+k]
-			if !finite(v) || v < 0 {
+			if !finite(v) || v < -unitTol {
 				return false
 			}
 			sum += float64(v)
@@ -161,13 +166,13 @@ func orderedBoxes(vals []float32, n, stride, off int) (int, bool) {
 	return 0, true
 }
 
-// constantColumn reports whether column k of every row equals v exactly.
+// constantColumn reports whether column k of every row equals v (within unitTol).
 func constantColumn(vals []float32, n, stride, k int, v float32) bool {
 	if n == 0 {
 		return false
 	}
 	for i := range n {
-		if vals[i*stride+k] != v {
+		if d := vals[i*stride+k] - v; !(d >= -unitTol && d <= unitTol) {
 			return false
 		}
 	}
