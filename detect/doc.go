@@ -1,6 +1,6 @@
 // Package detect is the inference step of the detparity data path:
 //
-//	preprocessing (tensor) ──▶ detect: RunBatch (ONNX Runtime) ──▶ Decode (any layout) ──▶ NMS ──▶ unmap / metrics
+//	preprocessing (tensor) ──▶ detect: RunBatch (ORT) ──▶ Decode (any layout) ──▶ NMS ──▶ unmap / metrics
 //
 // It takes the tensors the preprocessing produced and runs an exported detector through ONNX Runtime
 // (github.com/yalue/onnxruntime_go, C API 24 = ONNX Runtime >= 1.24). Inspect (and Open) reads the model's

@@ -303,9 +303,10 @@ func fitPaddleNMS(s *Signature) error {
 }
 
 var famPaddleNMS = &family{
-	layout:   LayoutPaddleNMS,
-	describe: "inputs image + scale_factor (+ im_shape); rows [N,6] class, score, x1, y1, x2, y2 + counts [B] (PaddleDetection)",
-	fit:      fitPaddleNMS,
+	layout: LayoutPaddleNMS,
+	describe: "inputs image + scale_factor (+ im_shape); rows [N,6] class, score, x1, y1, x2, y2 + counts [B] " +
+		"(PaddleDetection)",
+	fit: fitPaddleNMS,
 	evidence: func(s *Signature) (bool, string) {
 		return true, "paddle-nms: a scale_factor input and [N,6] rows with per-image counts"
 	},

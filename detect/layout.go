@@ -37,12 +37,12 @@ const (
 	// LayoutYOLOv5 is ultralytics/yolov5 (models/yolo.py, Detect.forward): [B,A,5+C], cx, cy, w, h, objectness,
 	// class probabilities; score = obj*cls; A = 3 anchors x the cells of the stride 8/16/32 (or 8..64) grids.
 	LayoutYOLOv5 Layout = "yolov5"
-	// LayoutYOLOX is the YOLOX default export (Megvii-BaseDetection/YOLOX 0.3, tools/export_onnx.py with
+	// LayoutYOLOX is the YOLOX default export (Megvii-BaseDetection/YOLOX 0.3 @0cba8ac, tools/export_onnx.py with
 	// decode_in_inference False): [B,A,5+C] raw per grid cell over strides 8, 16, 32 (row-major grids in that
 	// order): xy offsets and log-wh, then sigmoid objectness and class scores. Decoded as xy = (xy+grid)*stride,
 	// wh = exp(wh)*stride; score = obj*cls (yolox/utils/demo_utils.py, demo_postprocess).
 	LayoutYOLOX Layout = "yolox"
-	// LayoutYOLOv6 is meituan/YOLOv6 0.4 (yolov6/models/effidehead.py, Detect.forward in eval mode, exported by
+	// LayoutYOLOv6 is meituan/YOLOv6 0.4 @e86a483 (yolov6/models/effidehead.py, Detect.forward in eval mode, exported by
 	// deploy/ONNX/export_onnx.py): [B,A,5+C] with cx, cy, w, h already decoded in input pixels, a constant
 	// objectness column of 1.0 and C sigmoid class scores; A = the cells of the stride 8/16/32 (or 8..64) grids,
 	// one per cell. Same form as YOLOX, told apart by the constant objectness.
@@ -50,7 +50,8 @@ const (
 	// LayoutEndToEnd is an NMS-free head (YOLOv10, YOLO26; ultralytics/nn/modules/head.py, v10Detect and
 	// Detect.postprocess with end2end): [B,K,6] x1, y1, x2, y2, score, class in input pixels.
 	LayoutEndToEnd Layout = "end2end"
-	// LayoutUltralyticsNMS is an Ultralytics export with nms=True (ultralytics/engine/exporter.py, NMSModel): the
+	// LayoutUltralyticsNMS is an Ultralytics export with nms=True (ultralytics/ultralytics 8.3 @002363f,
+	// ultralytics/engine/exporter.py, NMSModel): the
 	// same [B,K,6] rows as LayoutEndToEnd, zero-padded, after class-aware NMS inside the graph. Told apart from an
 	// end-to-end head by the metadata (args nms=True), never by shape.
 	LayoutUltralyticsNMS Layout = "ultralytics-nms"
@@ -59,20 +60,21 @@ const (
 	// then C sigmoid class scores; no NMS: each query is one detection of its best class
 	// (ultralytics/models/rtdetr/predict.py, RTDETRPredictor.postprocess).
 	LayoutRTDETRUltralytics Layout = "rtdetr-ultralytics"
-	// LayoutRTDETR is lyuwenyu/RT-DETR (rtdetrv2_pytorch/tools/export_onnx.py with
-	// src/zoo/rtdetr/rtdetr_postprocessor.py in deploy mode) and Peterande/D-FINE (tools/export_onnx.py):
+	// LayoutRTDETR is lyuwenyu/RT-DETR @068dfde (rtdetrv2_pytorch/tools/export_onnx.py with
+	// src/zoo/rtdetr/rtdetr_postprocessor.py in deploy mode) and Peterande/D-FINE @1062403 (tools/export_onnx.py):
 	// inputs images and orig_target_sizes [B,2] (w, h), outputs labels [B,Q], boxes [B,Q,4] x1y1x2y2 in the
 	// pixels orig_target_sizes gives, scores [B,Q]; no NMS. detect feeds orig_target_sizes = the input tensor's
 	// w, h itself, so the boxes come out in input-tensor pixels.
 	LayoutRTDETR Layout = "rtdetr"
 	// LayoutPaddleNMS is a PaddleDetection export with NMS inside (PaddlePaddle/PaddleDetection 2.x,
-	// deploy/EXPORT_ONNX_MODEL.md; ppdet/modeling/layers.py MultiClassNMS): inputs image, scale_factor [B,2] (and
+	// deploy/EXPORT_ONNX_MODEL.md; ppdet/modeling/layers.py, MultiClassNMS): inputs image, scale_factor [B,2] (and
 	// im_shape [B,2]), outputs rows [N,6] class, score, x1, y1, x2, y2 for all images in order and a count [B]
 	// per image. detect feeds scale_factor = 1, 1 and im_shape = the input's h, w, so boxes stay in input pixels.
 	LayoutPaddleNMS Layout = "paddle-nms"
-	// LayoutSSD is an SSD head with its decode inside the graph (Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB,
-	// vision/ssd/ssd.py, SSD.forward with is_test=True; qfgaohao/pytorch-ssd): scores [B,N,C+1] softmax with the
-	// background in column 0, boxes [B,N,4] x1y1x2y2 normalised to 0..1. Class k of the label set is column k+1.
+	// LayoutSSD is an SSD head with its decode inside the graph (Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB
+	// @dffdddd, vision/ssd/ssd.py, SSD.forward with is_test=True; qfgaohao/pytorch-ssd): scores [B,N,C+1] softmax
+	// with the background in column 0, boxes [B,N,4] x1y1x2y2 normalised to 0..1. Class k of the label set is
+	// column k+1.
 	LayoutSSD Layout = "ssd"
 	// LayoutSSDPriors is the same head without the decode (UltraFace's *_without_postprocessing.onnx exports):
 	// scores [B,N,C+1] softmax, boxes [B,N,4] raw offsets to priors, decoded with center variance 0.1 and size
@@ -80,13 +82,13 @@ const (
 	// UltraFace does for the input size (generate_priors with vision/ssd/config/fd_config.py's min_boxes and
 	// strides 8, 16, 32, 64; see PriorBoxes).
 	LayoutSSDPriors Layout = "ssd-priors"
-	// LayoutRetinaFace is biubug6/Pytorch_Retinaface (models/retinaface.py, RetinaFace.forward in phase test;
+	// LayoutRetinaFace is biubug6/Pytorch_Retinaface @b984b4b (models/retinaface.py, RetinaFace.forward in phase test;
 	// convert_to_onnx.py): loc [B,N,4] offsets to priors, conf [B,N,2] softmax (face in column 1), landmarks
 	// [B,N,10] (not used for boxes) — or the three concatenated into one [B,N,16] (or loc+conf [B,N,6]) with conf
 	// as softmax or logits. Priors as layers/functions/prior_box.py builds them (min_sizes [[16,32],[64,128],
 	// [256,512]], steps 8, 16, 32, no clip), decoded with variances 0.1, 0.2 (utils/box_utils.py, decode).
 	LayoutRetinaFace Layout = "retinaface"
-	// LayoutNanoDetPlus is RangiLyu/nanodet 1.x NanoDet-Plus (nanodet/model/head/nanodet_plus_head.py,
+	// LayoutNanoDetPlus is RangiLyu/nanodet 1.x @be9b4a9 NanoDet-Plus (nanodet/model/head/nanodet_plus_head.py,
 	// _forward_onnx, exported by tools/export_onnx.py): one [B,N,C+4*(R+1)] output, sigmoid class scores then
 	// 4 distributions of R+1 logits; N = the cells of ceil(H/s) x ceil(W/s) grids over strides 8..32 (or 8..64);
 	// box side = sum(softmax(dist)*bin)*stride from the cell's top-left corner (get_single_level_center_priors:
@@ -96,23 +98,24 @@ const (
 	// _forward_onnx): the same output, but the cell centre is (x+0.5)*stride (get_single_level_center_point).
 	LayoutNanoDet Layout = "nanodet"
 	// LayoutPicoDet is PaddleDetection's PicoDet exported without post-processing (ppdet/modeling/heads/
-	// pico_head.py, PicoHeadV2.forward_eval with export_post_process False): per level a class-score output
+	// pico_head.py @c6839ea, PicoHeadV2.forward_eval with export_post_process False): per level a class-score output
 	// [B,L,C] (sigmoid) then per level a distribution output [B,L,4*(R+1)]; centre (x+cell_offset)*stride with the
 	// configs' cell_offset 0.5 (configs/picodet), box = centre -/+ sum(softmax(dist)*bin)*stride, not clamped.
 	LayoutPicoDet Layout = "picodet"
-	// LayoutFastestDet is dog-qiuqiu/FastestDet (module/custom_layers.py, DetectHead; decode in utils/tool.py,
+	// LayoutFastestDet is dog-qiuqiu/FastestDet @50473cd (module/custom_layers.py, DetectHead; decode in utils/tool.py,
 	// handle_preds): one [B,5+C,H',W'] map, per cell obj (sigmoid), 4 raw box values, C softmax class scores;
 	// cx = (tanh(x)+col)/W', w = sigmoid(w) (both normalised), score = obj^0.6 * cls^0.4.
 	LayoutFastestDet Layout = "fastestdet"
-	// LayoutSCRFD is deepinsight/insightface SCRFD (python-package/insightface/model_zoo/scrfd.py, SCRFD.forward):
+	// LayoutSCRFD is deepinsight/insightface SCRFD (python-package/insightface/model_zoo/scrfd.py @0bdfc69,
+	// SCRFD.forward):
 	// per stride a score [B,n,1] (sigmoid), bbox [B,n,4] distances and optional kps [B,n,10] output, ordered all
 	// scores, all bboxes, all kps; 3 strides (8, 16, 32) with 2 anchors per cell or 5 strides (8..128) with 1;
 	// anchor centre (x*stride, y*stride), box = centre -/+ distance*stride.
 	LayoutSCRFD Layout = "scrfd"
 	// LayoutYuNet is OpenCV's YuNet (opencv/opencv_zoo models/face_detection_yunet, 2023mar; decoded by opencv
-	// modules/objdetect/src/face_detect.cpp, FaceDetectorYNImpl::postProcess): per stride 8, 16, 32 outputs cls_S,
-	// obj_S [B,n,1], bbox_S [B,n,4], kps_S [B,n,10]; score = sqrt(clamp(cls)*clamp(obj)), cx = (col+b0)*stride,
-	// w = exp(b2)*stride.
+	// modules/objdetect/src/face_detect.cpp @0692bb4, FaceDetectorYNImpl::postProcess): per stride 8, 16, 32
+	// outputs cls_S, obj_S [B,n,1], bbox_S [B,n,4], kps_S [B,n,10]; score = sqrt(clamp(cls)*clamp(obj)),
+	// cx = (col+b0)*stride, w = exp(b2)*stride.
 	LayoutYuNet Layout = "yunet"
 )
 
