@@ -34,6 +34,9 @@ func findNames(dirs []string) string {
 // is not regular or is larger than o.MaxNamesBytes.
 func readNames(dirs []string, o Options) ([]string, string, error) {
 	p := findNames(dirs)
+	if p == "" && len(o.Names) > 0 {
+		return append([]string(nil), o.Names...), o.NamesSource, nil
+	}
 	if p == "" {
 		where := ""
 		if len(dirs) > 1 {

@@ -33,6 +33,12 @@ type Options struct {
 	MaxIndexBytes int64
 	// WarningNames is how many names each Warning keeps in First. DefaultOptions: 5.
 	WarningNames int
+	// Names, when set, are the class names to use when a YOLO dataset has no
+	// names file (for example the names an Ultralytics ONNX export carries in its
+	// metadata), and NamesSource says where they come from (Dataset.NamesFile).
+	// A names file, when there is one, wins.
+	Names       []string
+	NamesSource string
 }
 
 // DefaultOptions returns the options Open uses in the CLI: missing label files are

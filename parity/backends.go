@@ -82,12 +82,16 @@ func CompareBackends(ctx context.Context, cfg BackendsConfig) (*BackendCompariso
 	if cfg.Limit > 0 && cfg.Limit < len(order) {
 		order = order[:cfg.Limit]
 	}
-	e, err := openEngine(datasetLoader{ds: ds, data: cfg.Data, noLabels: true}, []modelRef{{cfg.Model, cfg.Backends[0]}, {cfg.Model, cfg.Backends[1]}}, cfg.Settings, len(order))
+	sig, err := inspect(cfg.Model, cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	refs := []modelRef{{path: cfg.Model, backend: cfg.Backends[0], sig: sig}, {path: cfg.Model, backend: cfg.Backends[1], sig: sig}}
+	e, err := openEngine(datasetLoader{ds: ds, data: cfg.Data, noLabels: true}, refs, cfg.Settings, len(order))
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	sig := e.models[0].sig
 	e.batch = cfg.Batch
 	if sig.Batch > 0 {
 		e.batch = sig.Batch // a fixed-batch model runs its own batch

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
@@ -61,6 +62,12 @@ type Settings struct {
 	// Layout is the model's output layout (detect.ParseLayout): "auto" (or "")
 	// detects it from the outputs and metadata. Flag --layout.
 	Layout string
+	// Classes, when set, evaluates a subset of the model's classes: for each
+	// class of the label set, in order, the model class it is — an index, or a
+	// name from the model's metadata (an 80-class COCO model on person-only
+	// labels: ["person"] or ["0"]). The model's other classes are dropped.
+	// Empty: the model must score exactly the label set's classes. Flag --classes.
+	Classes []string
 	// StrictLabels makes an image without a label file a failure; otherwise it
 	// is a background image (no objects), counted in the dataset's warnings, as
 	// Ultralytics counts it. Flag --strict-labels.
@@ -122,6 +129,14 @@ func (s Settings) validate(withReference bool) error {
 	count("workers", s.Workers, false)
 	count("loaders", s.Loaders, true)
 	count("threads", s.Threads, true)
+	seen := map[string]bool{}
+	for _, c := range s.Classes {
+		if c == "" || seen[c] {
+			errs = append(errs, fmt.Errorf("--classes %q: expected non-empty class names or indices, each once", strings.Join(s.Classes, ",")))
+			break
+		}
+		seen[c] = true
+	}
 	if _, err := detect.ParseLayout(s.Layout); err != nil {
 		errs = append(errs, fmt.Errorf("--layout: %w", err))
 	}
@@ -165,7 +180,8 @@ type Config struct {
 	// ("letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255")
 	// or tensors another program wrote ("tensors:dir=DIR,unmap=sg-coco"). Each is
 	// adapted to the model's input (letterbox.Spec.ForInput) and checked against
-	// it before the run.
+	// it before the run. With no pipeline at all the run takes the one the
+	// model's metadata names (DefaultPipeline), and fails when it names none.
 	Pipelines []string
 	// Preprocessors are the user's own Go preprocessing, run after Pipelines and
 	// measured exactly like them.
@@ -213,8 +229,6 @@ func (c Config) validate() error {
 	switch {
 	case len(c.modelList()) == 0:
 		return errors.New("parity: no model given")
-	case len(c.Pipelines)+len(c.Preprocessors) == 0:
-		return errors.New("parity: no pipeline given")
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 1 || c.Shard > c.Shards)) || (c.Shards == 0 && c.Shard != 0):
 		return fmt.Errorf("parity: shard %d/%d, expected 1 <= i <= n", c.Shard, c.Shards)
 	}

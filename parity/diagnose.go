@@ -110,6 +110,13 @@ type Diagnosis struct {
 	GapMetric string
 	// Candidates are the user's pipelines with their scores.
 	Candidates []*Trial
+	// Prior is the trial of the pipeline the model's metadata names
+	// (DefaultPipeline), nil without such metadata; PriorWhy says where it came
+	// from. It is a prior only: it is named when the data cannot tell it from
+	// the best (the verdict then rests on the metadata, and says so), and the
+	// text says so when the data contradicts it.
+	Prior    *Trial
+	PriorWhy string
 	// Elapsed is the wall time of the sweep.
 	Elapsed time.Duration
 
@@ -141,6 +148,9 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 	if err := dg.screenPresets(ctx, screen); err != nil {
 		return nil, err
 	}
+	if err := dg.screenPrior(ctx, screen); err != nil {
+		return nil, err
+	}
 	if err := dg.searchGrid(ctx, screen); err != nil {
 		return nil, err
 	}
@@ -165,15 +175,17 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 }
 
 type diagnoser struct {
-	cfg    DiagnoseConfig
-	e      *engine
-	ds     *dataset.Dataset
-	ref    *reference
-	all    []int
-	trials map[string]*Trial
-	order  int
-	done   int
-	total  int
+	cfg      DiagnoseConfig
+	prior    *Trial
+	priorWhy string
+	e        *engine
+	ds       *dataset.Dataset
+	ref      *reference
+	all      []int
+	trials   map[string]*Trial
+	order    int
+	done     int
+	total    int
 }
 
 func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
@@ -191,7 +203,15 @@ func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
 			return nil, fmt.Errorf("parity: candidate pipeline %q: %w", c, err)
 		}
 	}
-	ds, err := dataset.Open(ctx, cfg.Data, cfg.Settings.dataOptions())
+	sig, err := inspect(cfg.Model, cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
+	opts := cfg.Settings.dataOptions()
+	if md := sig.Metadata; md != nil && len(md.Names) > 0 {
+		opts.Names, opts.NamesSource = md.Names, "the metadata of "+cfg.Model
+	}
+	ds, err := dataset.Open(ctx, cfg.Data, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +220,7 @@ func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
 	for i := range dg.all {
 		dg.all[i] = i
 	}
-	if dg.e, err = openEngine(datasetLoader{ds: ds, data: cfg.Data}, []modelRef{{path: cfg.Model}}, cfg.Settings, len(ds.Items)); err != nil {
+	if dg.e, err = openEngine(datasetLoader{ds: ds, data: cfg.Data}, []modelRef{{path: cfg.Model, sig: sig}}, cfg.Settings, len(ds.Items)); err != nil {
 		return nil, err
 	}
 	if cfg.Reference != "" {
@@ -243,6 +263,23 @@ func (dg *diagnoser) screenPresets(ctx context.Context, screen []int) error {
 		specs, origins = append(specs, s), append(origins, "candidate")
 	}
 	return dg.evaluate(ctx, dg.trialsFor(specs, origins), screen)
+}
+
+// screenPrior evaluates the pipeline the model's metadata names, if any.
+func (dg *diagnoser) screenPrior(ctx context.Context, screen []int) error {
+	p, why, err := DefaultPipeline(dg.e.models[0].sig)
+	if err != nil {
+		return nil // no metadata: no prior
+	}
+	s, err := letterbox.Parse(p)
+	if err != nil {
+		return err
+	}
+	if err := dg.evaluate(ctx, dg.trialsFor([]letterbox.Spec{s}, []string{"metadata"}), screen); err != nil {
+		return err
+	}
+	dg.prior, dg.priorWhy = dg.trials[dg.key(s)], why
+	return nil
 }
 
 // searchGrid varies one key of the free spec at a time from the best screened
@@ -291,7 +328,7 @@ func (dg *diagnoser) finalists(screen []int) ([]*Trial, error) {
 		if err != nil {
 			return nil, err
 		}
-		if tied || t.Origin == "candidate" {
+		if tied || t.Origin == "candidate" || t == dg.prior {
 			finals = append(finals, t)
 		}
 	}
@@ -331,8 +368,8 @@ func (dg *diagnoser) trialsFor(specs []letterbox.Spec, origins []string) []*Tria
 	for i, s := range specs {
 		k := dg.key(s)
 		if t, done := dg.trials[k]; done {
-			if origins[i] == "candidate" {
-				t.Origin = "candidate"
+			if origins[i] == "candidate" || origins[i] == "metadata" {
+				t.Origin = origins[i]
 			}
 			continue
 		}
@@ -504,12 +541,15 @@ func (dg *diagnoser) best() *Trial {
 // deterministic).
 const BootstrapSeedDiagnose = 0x6469616721
 
-// tied says whether no paired image bootstrap (at 0.05) finds t worse than
-// top: of the reference agreement, or of the mean ground-truth score and of AP
-// over IoU 0.50:0.95 (the ranking's own measure). A t better on one measure
-// and worse on none is tied: the evidence does not put it below top. gap is
-// the test that separates them and what it measured (nil when tied, or when t
-// failed on other images than top: a difference in itself).
+// tied says whether the evidence puts t below top. With a reference: a paired
+// image bootstrap (at 0.05) of the agreement finds t worse. Without: the
+// bootstrap finds t's AP over IoU 0.50:0.95 (the ranking's measure) worse, or
+// finds the mean score its ground truths get worse while t's AP is no better —
+// the score a real object gets has power where AP saturates, but a higher
+// confidence alone does not make a pipeline the training one, so it never
+// separates specs whose AP says otherwise. gap is the test that separates them
+// and what it measured (nil when tied, or when t failed on other images than
+// top: a difference in itself).
 func (dg *diagnoser) tied(top, t *Trial) (bool, *metrics.BootstrapDelta, string, error) {
 	if top == t {
 		return true, nil, "", nil
@@ -518,26 +558,26 @@ func (dg *diagnoser) tied(top, t *Trial) (bool, *metrics.BootstrapDelta, string,
 		return false, nil, "", nil
 	}
 	opts := metrics.BootstrapOptions{Conf: dg.cfg.Conf, Seed: BootstrapSeedDiagnose}
-	name := "GT score"
-	if dg.ref != nil {
-		name = "agreement"
-	}
 	g, err := metrics.PairedBootstrapRatio(top.ratio, t.ratio, opts)
 	if err != nil {
 		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
 	}
-	if g.Significant() && g.Delta < 0 {
-		return false, &g, name, nil
-	}
+	worse := func(d metrics.BootstrapDelta) bool { return d.Significant() && d.Delta < 0 }
 	if dg.ref != nil {
+		if worse(g) {
+			return false, &g, "agreement", nil
+		}
 		return true, nil, "", nil
 	}
 	ap, err := metrics.PairedBootstrapAP(top.iouResults(), t.iouResults(), metrics.BootstrapOptions{Seed: BootstrapSeedDiagnose})
 	if err != nil {
 		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
 	}
-	if ap.Significant() && ap.Delta < 0 {
+	switch {
+	case worse(ap):
 		return false, &ap, "AP (IoU 0.50:0.95)", nil
+	case worse(g) && ap.Delta <= 0:
+		return false, &g, "GT score", nil
 	}
 	return true, nil, "", nil
 }
@@ -592,6 +632,7 @@ func (dg *diagnoser) verdict(finals []*Trial, images, screened int) (*Diagnosis,
 			d.Next, d.Gap, d.GapMetric = t, gap, name
 		}
 	}
+	d.Prior, d.PriorWhy = dg.prior, dg.priorWhy
 	d.decide(dg.ref != nil)
 	for _, t := range d.Ranked {
 		if t.Origin == "candidate" {
@@ -620,6 +661,13 @@ func (d *Diagnosis) decide(byRef bool) {
 		if !slices.Contains(families, t.Family) {
 			families = append(families, t.Family)
 		}
+	}
+	if p := d.Prior; p != nil && p.Err == "" && (p == b || slices.Contains(d.Tied, p)) {
+		// The data cannot tell the metadata's pipeline from the best: the
+		// metadata decides, and the text says the verdict rests on it.
+		d.Named = p
+		d.Undecided = undecided(p, append([]*Trial{b}, d.Tied...))
+		return
 	}
 	if len(families) > 1 {
 		d.CannotTell = fmt.Sprintf("%d specs of %d families are indistinguishable on these %d images (%s) — give --reference or more images",

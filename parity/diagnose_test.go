@@ -3,11 +3,13 @@ package parity
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,4 +115,84 @@ func TestDiagnoseSurvivesOddImages(t *testing.T) {
 	assert.True(t, failedSomewhere, "the 2001x3 image resizes to 0 rows in letterbox specs and must count as failed")
 	var b bytes.Buffer
 	require.NoError(t, d.WriteText(&b))
+}
+
+// withMetadata writes a copy of an ONNX model with extra metadata_props: a
+// ModelProto's repeated field 14 (StringStringEntryProto key = 1, value = 2)
+// appended at the end, which protobuf reads as more entries of the field.
+func withMetadata(t *testing.T, model string, props [][2]string) string {
+	t.Helper()
+	b, err := os.ReadFile(model)
+	require.NoError(t, err)
+	varint := func(n int) []byte {
+		var out []byte
+		for n >= 0x80 {
+			out = append(out, byte(n)|0x80)
+			n >>= 7
+		}
+		return append(out, byte(n))
+	}
+	field := func(tag byte, v []byte) []byte { return append(append([]byte{tag}, varint(len(v))...), v...) }
+	for _, kv := range props {
+		entry := append(field(0x0a, []byte(kv[0])), field(0x12, []byte(kv[1]))...)
+		b = append(b, field(0x72, entry)...)
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(model))
+	require.NoError(t, os.WriteFile(out, b, 0o644))
+	return out
+}
+
+// selfLabelled is a dataset of n fixture images labelled with what model
+// detects on them through pipeline (score > 0.5): a ground truth the model
+// matches exactly when fed that pipeline, and less well through any other.
+func selfLabelled(t *testing.T, model, pipeline string, n int) string {
+	t.Helper()
+	dir := smallSet(t, n)
+	require.NoError(t, os.Remove(filepath.Join(dir, "classes.txt")))
+	res, err := Run(context.Background(), testConfig(model, dir, pipeline))
+	require.NoError(t, err)
+	require.Empty(t, res.Failed)
+	for _, rec := range res.Records() {
+		var lines []string
+		for _, d := range rec.Dets[0] {
+			// Clipped to the image, as labels are.
+			x1, y1 := max(d.X1, 0), max(d.Y1, 0)
+			x2, y2 := min(d.X2, float64(rec.W)), min(d.Y2, float64(rec.H))
+			if d.Score > 0.5 && x2-x1 > 1 && y2-y1 > 1 {
+				lines = append(lines, fmt.Sprintf("%d %.6f %.6f %.6f %.6f", d.Class, (x1+x2)/2/float64(rec.W),
+					(y1+y2)/2/float64(rec.H), (x2-x1)/float64(rec.W), (y2-y1)/float64(rec.H)))
+			}
+		}
+		stem := strings.TrimSuffix(rec.Name, filepath.Ext(rec.Name))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "labels", stem+".txt"), []byte(strings.Join(lines, "\n")), 0o644))
+	}
+	return dir
+}
+
+// TestDiagnoseMetadataPrior: a model with Ultralytics' export metadata (3
+// classes, 320x320) on images labelled with its own detections. Labelled
+// through the ultralytics pipeline, the metadata's pipeline is the answer;
+// labelled through sg-coco, the data decides against the metadata and says so.
+func TestDiagnoseMetadataPrior(t *testing.T) {
+	// want is what the answer must contain: the prior itself, or sg-coco's
+	// inner margin (316 in 320), the key the data decides against the metadata.
+	for _, c := range []struct{ truth, want string }{{"ultralytics", "ultralytics:size=320"}, {"sg-coco", "inner=316"}} {
+		cfg := DefaultDiagnoseConfig()
+		cfg.Model, cfg.Data = metaModel, selfLabelled(t, metaModel, c.truth, 12)
+		cfg.Screen, cfg.Conf, cfg.Workers, cfg.Threads = 6, 0.5, 2, 1
+		d, err := Diagnose(context.Background(), cfg)
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, d.WriteText(&b))
+		t.Log("\n" + b.String())
+		require.NotNil(t, d.Prior)
+		assert.Equal(t, "ultralytics:size=320", d.Prior.Spec)
+		assert.Equal(t, "metadata", d.Prior.Origin)
+		assert.Contains(t, b.String(), "prior: the model's metadata: ultralytics 8.3.40 export says ultralytics:size=320")
+		require.NotNil(t, d.Named, d.CannotTell)
+		assert.Contains(t, d.Named.Spec, c.want)
+		if c.truth != "ultralytics" {
+			assert.Contains(t, b.String(), "the data contradicts the metadata: ultralytics:size=320 scores")
+		}
+	}
 }

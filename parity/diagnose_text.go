@@ -20,15 +20,25 @@ func (d *Diagnosis) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "model %s, data %s: %d images (screened on %d), ranked by %s; %s\n\n", d.Model, d.Data, d.Images,
 		d.Screened, metric, d.Elapsed.Round(100*time.Millisecond))
 	b := d.Best
-	if d.Named != nil {
+	if d.Prior != nil {
+		fmt.Fprintf(w, "prior: %s says %s (used only where the data cannot decide)\n", d.PriorWhy, d.Prior.Spec)
+	}
+	switch {
+	case d.Named != nil && d.Named == d.Prior && d.Named != b:
+		fmt.Fprintf(w, "behaves as trained with: %s  (%s): the metadata's pipeline, which the data cannot tell from the best, %s\n",
+			d.Named.Spec, d.describe(d.Named), b.Spec)
+	case d.Named != nil:
 		fmt.Fprintf(w, "behaves as trained with: %s  (%s)\n", b.Spec, d.describe(b))
 		if len(d.Tied) > 0 {
 			fmt.Fprintf(w, "  %d more specs of the same family (%s) are indistinguishable on this data; it does not decide %s\n",
 				len(d.Tied), b.Family, strings.Join(d.Undecided, ", "))
 		}
-	} else {
+	default:
 		fmt.Fprintf(w, "cannot tell: %s\n", d.CannotTell)
 		fmt.Fprintf(w, "  best: %s  (%s)\n", b.Spec, d.describe(b))
+	}
+	if p := d.Prior; p != nil && d.Named != p && p.Err == "" {
+		fmt.Fprintf(w, "  the data contradicts the metadata: %s scores %.4f %s against the best's %.4f\n", p.Spec, p.Score, d.scoreName(), b.Score)
 	}
 	d.writeTied(w)
 	if d.Next != nil {
@@ -64,9 +74,12 @@ func (d *Diagnosis) writeTied(w io.Writer) {
 		return
 	}
 	var names []string
-	for i, t := range d.Tied {
-		if i == 6 {
-			names = append(names, fmt.Sprintf("and %d more (see the ranking)", len(d.Tied)-i))
+	for _, t := range append([]*Trial{d.Best}, d.Tied...) {
+		if t == d.Named {
+			continue
+		}
+		if len(names) == 6 {
+			names = append(names, "and more (see the ranking)")
 			break
 		}
 		names = append(names, fmt.Sprintf("%s (%s %.4f)", t.Spec, d.scoreName(), t.Score))

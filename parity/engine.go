@@ -36,6 +36,11 @@ type engineModel struct {
 	sig     *detect.Signature
 	opts    detect.Options
 	runners []detect.Runner // per worker
+	// classMap maps the model's class ids to the label set's (-1: dropped);
+	// nil when they are the same (Settings.Classes).
+	classMap []int
+	atMu     sync.Mutex
+	at       map[[2]int]*detect.Signature // per tensor size, for symbolic-size models
 }
 
 // engineRun is one (model, pipeline) pair: the pipeline bound to the model's input.
@@ -456,7 +461,12 @@ func (e *engine) postBatch(j *job, ri int, b ranBatch) (err error) {
 		}
 	}()
 	m := e.models[e.runs[ri].model]
-	dets, warn, err := m.sig.Decode(b.outs, len(b.items), m.opts)
+	sz := j.items[b.items[0]].o.sizes[ri]
+	sig, err := m.sigAt(sz[0], sz[1])
+	if err != nil {
+		return err
+	}
+	dets, warn, err := sig.Decode(b.outs, len(b.items), m.opts)
 	if err != nil {
 		return fmt.Errorf("%s outputs (%s): %w", m.backend, m.sig.Layout, err)
 	}
@@ -468,7 +478,7 @@ func (e *engine) postBatch(j *job, ri int, b ranBatch) (err error) {
 		if !p.o.ok(ri) {
 			continue
 		}
-		ds := dets[k]
+		ds := m.mapClasses(dets[k])
 		for d := range ds {
 			ds[d].Box = roundBox(p.maps[ri].UnmapBox(ds[d].Box))
 			ds[d].Score = float64(float32(ds[d].Score))
@@ -479,6 +489,22 @@ func (e *engine) postBatch(j *job, ri int, b ranBatch) (err error) {
 		}
 	}
 	return nil
+}
+
+// mapClasses keeps the detections of the classes the label set has, with the
+// label set's class ids (Settings.Classes); without a map it keeps them all.
+func (m *engineModel) mapClasses(ds []box.Detection) []box.Detection {
+	if m.classMap == nil {
+		return ds
+	}
+	out := ds[:0]
+	for _, d := range ds {
+		if d.Class >= 0 && d.Class < len(m.classMap) && m.classMap[d.Class] >= 0 {
+			d.Class = m.classMap[d.Class]
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // imageOutputs is image k's part of a batch's outputs (the whole output for

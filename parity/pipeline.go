@@ -88,9 +88,31 @@ type stage interface {
 	describe(pr *PipelineResult)
 }
 
-// modelTarget is the input a model's signature asks for.
+// modelTarget is the input a model's signature asks for (W and H 0 when its
+// size is symbolic).
 func modelTarget(sig *detect.Signature) Target {
-	return Target{W: sig.Width, H: sig.Height, Layout: letterbox.NCHW, Uint8: sig.InputType == "uint8"}
+	l := letterbox.NCHW
+	if sig.InputLayout == "nhwc" {
+		l = letterbox.NHWC
+	}
+	return Target{W: sig.Width, H: sig.Height, Layout: l, Uint8: sig.InputType == "uint8"}
+}
+
+// fixedTarget is the input of a pipeline that does not choose its own size (a
+// Preprocessor, tensors from files): the model's, or for a symbolic-size model
+// the size its metadata says it was exported at (Ultralytics' imgsz).
+func fixedTarget(sig *detect.Signature) (Target, error) {
+	t := modelTarget(sig)
+	if !sig.DynamicSize {
+		return t, nil
+	}
+	if md := sig.Metadata; md != nil && len(md.ImgSz) == 2 {
+		t.H, t.W = md.ImgSz[0], md.ImgSz[1]
+		if _, err := sig.At(t.W, t.H); err == nil {
+			return t, nil
+		}
+	}
+	return t, fmt.Errorf("the model's input size is symbolic and its metadata gives no export size (imgsz): run it with a spec, whose size=... says at which size")
 }
 
 // bindPipeline parses one pipeline string (a letterbox spec, or
@@ -131,16 +153,26 @@ type specStage struct {
 // that it can feed it: size, layout and element type.
 func bindSpec(s letterbox.Spec, sig *detect.Signature) (*specStage, error) {
 	tgt := modelTarget(sig)
-	sp, err := s.ForInput(tgt.W, tgt.H)
-	if err != nil {
-		return nil, err
-	}
-	if sp.Stride > 0 {
-		return nil, fmt.Errorf("stride=%d pads each image only to a multiple of %d, but the model has a fixed %dx%d input; use stride=0 (e.g. the ultralytics preset)",
-			sp.Stride, sp.Stride, tgt.W, tgt.H)
+	sp := s
+	if sig.DynamicSize {
+		// A symbolic-size model runs at the spec's own size (with stride=N,
+		// at most that: the tensor is the image's, padded to a multiple of N).
+		tgt.W, tgt.H = s.Dims()
+		if _, err := sig.At(tgt.W, tgt.H); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if sp, err = s.ForInput(tgt.W, tgt.H); err != nil {
+			return nil, err
+		}
+		if sp.Stride > 0 {
+			return nil, fmt.Errorf("stride=%d pads each image only to a multiple of %d, but the model has a fixed %dx%d input; use stride=0 (e.g. the ultralytics preset)",
+				sp.Stride, sp.Stride, tgt.W, tgt.H)
+		}
 	}
 	if sp.Layout != tgt.Layout {
-		return nil, fmt.Errorf("the spec writes %s tensors but the model takes %s input", sp.Layout, tgt.Layout)
+		return nil, fmt.Errorf("the spec writes %s tensors but the model takes %s input: add layout=%s", sp.Layout, tgt.Layout, tgt.Layout)
 	}
 	tensor, err := tensorSpec(sp, sig.InputType)
 	if err != nil {

@@ -48,6 +48,9 @@ type Result struct {
 	Evaluated     int           `json:"evaluated"`
 	Failed        []FailedImage `json:"failed"`
 	Orphans       []string      `json:"orphan_labels"` // label files with no image
+	// PipelineFrom says where the pipeline came from when none was given (the
+	// model's metadata: DefaultPipeline); empty otherwise.
+	PipelineFrom string `json:"pipeline_from,omitempty"`
 	// DataWarnings are what opening the dataset found and did not fail on:
 	// images without a label file (background), duplicated label lines
 	// dropped, files skipped for their type, links leading outside, ... (each
@@ -932,6 +935,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, p := range r.Pipelines {
 		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, p.Name, p.Spec, p.Size, p.Decoder)
 	}
+	if r.PipelineFrom != "" {
+		fmt.Fprintf(w, "  (no --pipeline given: chosen from %s)\n", r.PipelineFrom)
+	}
 	if len(r.Pipelines) > 1 {
 		first := r.Pipelines[0].Name
 		fmt.Fprintf(w, "\nconfidence distributions vs %s (KS two-sample, Wasserstein-1, Jensen–Shannon, PSI):\n", first)
@@ -959,7 +965,12 @@ func (r *Result) WriteTable(w io.Writer) error {
 	return nil
 }
 
+// sizeString is the tensor size a spec makes: "640x640", or "<=640x640" with
+// Ultralytics' minimal padding (stride=N: the size then depends on the image).
 func sizeString(s letterbox.Spec) string {
 	w, h := s.Dims()
+	if s.Stride > 0 {
+		return fmt.Sprintf("<=%dx%d", w, h)
+	}
 	return fmt.Sprintf("%dx%d", w, h)
 }

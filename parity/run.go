@@ -90,11 +90,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Data == "" {
 		return nil, errors.New("parity: no dataset directory given")
 	}
-	ds, err := dataset.Open(ctx, cfg.Data, cfg.Settings.dataOptions())
+	refs, err := cfg.inspectModels()
 	if err != nil {
 		return nil, err
 	}
-	res, err := runLoader(ctx, cfg, datasetLoader{ds: ds, data: cfg.Data}, ds.Orphans)
+	opts := cfg.Settings.dataOptions()
+	if md := refs[0].sig.Metadata; md != nil && len(md.Names) > 0 {
+		// A dataset without a names file takes the model's own class names.
+		opts.Names, opts.NamesSource = md.Names, "the metadata of "+refs[0].path
+	}
+	ds, err := dataset.Open(ctx, cfg.Data, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := runLoader(ctx, cfg, datasetLoader{ds: ds, data: cfg.Data}, ds.Orphans, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +128,49 @@ func RunSource(ctx context.Context, cfg Config, src Source) (*Result, error) {
 	if src == nil || src.Len() == 0 {
 		return nil, errors.New("parity: the source has no image")
 	}
-	return runLoader(ctx, cfg, sourceLoader{src: src, data: cfg.Data}, nil)
+	refs, err := cfg.inspectModels()
+	if err != nil {
+		return nil, err
+	}
+	return runLoader(ctx, cfg, sourceLoader{src: src, data: cfg.Data}, nil, refs)
+}
+
+// inspectModels reads every model's signature once.
+func (c Config) inspectModels() ([]modelRef, error) {
+	var refs []modelRef
+	for _, m := range c.modelList() {
+		sig, err := inspect(m, c.Settings)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, modelRef{path: m, backend: detect.BackendONNXRuntime, sig: sig})
+	}
+	return refs, nil
+}
+
+// DefaultPipeline is the preprocessing a model's metadata says it was trained
+// with, and why: an Ultralytics (or YOLOv5) export is letterboxed as its
+// predictor does — centre, pad 114, RGB, /255 — to its full input when the size
+// is fixed, to a multiple of its stride at its export size when the size is
+// symbolic (LetterBox(auto=True)). A model whose metadata says nothing gets an
+// error: no preprocessing is guessed.
+func DefaultPipeline(sig *detect.Signature) (pipeline, why string, err error) {
+	md := sig.Metadata
+	if md == nil || (md.Family != "ultralytics" && md.Family != "yolov5") {
+		return "", "", fmt.Errorf("parity: %s: no pipeline given, and the model's metadata names no training preprocessing: give one (see detparity presets), or find it with detparity diagnose", sig.Path)
+	}
+	why = "the model's metadata: " + md.Producer() + " export"
+	if !sig.DynamicSize {
+		return "ultralytics", why, nil
+	}
+	if len(md.ImgSz) != 2 {
+		return "", "", fmt.Errorf("parity: %s: no pipeline given, and the symbolic-size model's metadata gives no imgsz to run it at", sig.Path)
+	}
+	stride := md.Stride
+	if stride <= 0 {
+		stride = 32
+	}
+	return fmt.Sprintf("ultralytics-auto:size=%dx%d,stride=%d", md.ImgSz[1], md.ImgSz[0], stride), why, nil
 }
 
 // shardOrder is the loader positions of the run's shard: sorted position p
@@ -134,12 +185,16 @@ func (c Config) shardOrder(total int) []int {
 	return order
 }
 
-func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*Result, error) {
+func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, refs []modelRef) (*Result, error) {
 	order := cfg.shardOrder(ld.len())
 	models := cfg.modelList()
-	refs := make([]modelRef, len(models))
-	for i, m := range models {
-		refs[i] = modelRef{path: m, backend: detect.BackendONNXRuntime}
+	var from string
+	if len(cfg.Pipelines)+len(cfg.Preprocessors) == 0 {
+		p, why, err := DefaultPipeline(refs[0].sig)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Pipelines, from = []string{p}, why
 	}
 	e, err := openEngine(ld, refs, cfg.Settings, len(order))
 	if err != nil {
@@ -172,6 +227,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*R
 	if res.Orphans == nil {
 		res.Orphans = []string{}
 	}
+	res.PipelineFrom = from
 	res.DataWarnings = []dataset.Warning{}
 	if cfg.Shards > 0 {
 		res.Shard, res.DatasetImages = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), ld.len()
@@ -215,7 +271,10 @@ func bindRuns(e *engine, cfg Config) ([]engineRun, []PipelineResult, error) {
 			if p < len(cfg.Pipelines) {
 				st, err = bindPipeline(name, sig)
 			} else {
-				st = &funcStage{p: cfg.Preprocessors[p-len(cfg.Pipelines)], tgt: modelTarget(sig)}
+				var tgt Target
+				if tgt, err = fixedTarget(sig); err == nil {
+					st = &funcStage{p: cfg.Preprocessors[p-len(cfg.Pipelines)], tgt: tgt}
+				}
 			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("parity: pipeline %q for %s (input %dx%d): %w", name, em.path, sig.Width, sig.Height, err)

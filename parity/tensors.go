@@ -87,7 +87,11 @@ func bindTensors(p string, sig *detect.Signature) (stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &tensorStage{ts: ts, tgt: modelTarget(sig)}
+	tgt, err := fixedTarget(sig)
+	if err != nil {
+		return nil, err
+	}
+	st := &tensorStage{ts: ts, tgt: tgt}
 	if ts.hasMap {
 		// The unmap spec need not feed the model (its dtype or decoder do not
 		// matter): only its geometry, adapted to the model's input, is used.

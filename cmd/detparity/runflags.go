@@ -24,6 +24,13 @@ func addSettingsFlags(fs *flag.FlagSet, s *parity.Settings, floorUse string) {
 	fs.IntVar(&s.Loaders, "loaders", s.Loaders, fmt.Sprintf("goroutines decoding and preprocessing images ahead of the workers (%d: one more than workers)", parity.Auto))
 	fs.IntVar(&s.Threads, "threads", s.Threads, fmt.Sprintf("ONNX Runtime intra-op threads per session (%d: the cores the loaders leave, shared between the workers, at least 1)", parity.Auto))
 	fs.StringVar(&s.Layout, "layout", s.Layout, "model output `layout`: auto or one of "+layoutNames())
+	fs.Func("classes", "evaluate a subset of the model's classes: for each label class in order, the model class it is, as an index or a name of the model's metadata (e.g. person, or 0, for person-only labels and an 80-class COCO model)", func(v string) error {
+		s.Classes = nil
+		for _, c := range strings.Split(v, ",") {
+			s.Classes = append(s.Classes, strings.TrimSpace(c))
+		}
+		return nil
+	})
 	fs.BoolVar(&s.StrictLabels, "strict-labels", s.StrictLabels, "an image without a label file fails instead of counting as a background image")
 }
 
@@ -51,7 +58,7 @@ func addRunFlags(fs *flag.FlagSet, pipelineNote, floorUse string) *runFlags {
 	f := &runFlags{cfg: parity.DefaultConfig()}
 	fs.Var(&f.models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
 	fs.StringVar(&f.cfg.Data, "data", "", "dataset `dir` or Ultralytics data .yaml (its val: split): YOLO (images/, labels/, classes.txt|names.txt|data.yaml|config.yaml), COCO (images/, annotations.json), VOC (JPEGImages/, Annotations/) or a split folder (images/val)")
-	fs.StringVar(&f.pipes, "pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote+", or tensors:dir=DIR,unmap=SPEC")
+	fs.StringVar(&f.pipes, "pipeline", "", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote+", or tensors:dir=DIR,unmap=SPEC (default: the one the model's metadata names, e.g. ultralytics for an Ultralytics export)")
 	addSettingsFlags(fs, &f.cfg.Settings, floorUse)
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
 	fs.StringVar(&f.cfg.Reference, "reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
