@@ -253,7 +253,6 @@ type Signature struct {
 
 // layoutParams are the per-layout decode parameters fit and the value probe fill.
 type layoutParams struct {
-	cellOffset float32     // GFL centre offset in strides (0 or 0.5)
 	priors     *PriorBoxes // prior generator of ssd-priors and retinaface
 	logits     bool        // retinaface concatenated conf: logits (softmax in decode) rather than probabilities
 	levels     []int       // per-level layouts: output index of each level's first role (see the family)

@@ -117,31 +117,6 @@ func TestDiagnoseSurvivesOddImages(t *testing.T) {
 	require.NoError(t, d.WriteText(&b))
 }
 
-// withMetadata writes a copy of an ONNX model with extra metadata_props: a
-// ModelProto's repeated field 14 (StringStringEntryProto key = 1, value = 2)
-// appended at the end, which protobuf reads as more entries of the field.
-func withMetadata(t *testing.T, model string, props [][2]string) string {
-	t.Helper()
-	b, err := os.ReadFile(model)
-	require.NoError(t, err)
-	varint := func(n int) []byte {
-		var out []byte
-		for n >= 0x80 {
-			out = append(out, byte(n)|0x80)
-			n >>= 7
-		}
-		return append(out, byte(n))
-	}
-	field := func(tag byte, v []byte) []byte { return append(append([]byte{tag}, varint(len(v))...), v...) }
-	for _, kv := range props {
-		entry := append(field(0x0a, []byte(kv[0])), field(0x12, []byte(kv[1]))...)
-		b = append(b, field(0x72, entry)...)
-	}
-	out := filepath.Join(t.TempDir(), filepath.Base(model))
-	require.NoError(t, os.WriteFile(out, b, 0o644))
-	return out
-}
-
 // selfLabelled is a dataset of n fixture images labelled with what model
 // detects on them through pipeline (score > 0.5): a ground truth the model
 // matches exactly when fed that pipeline, and less well through any other.
