@@ -175,11 +175,26 @@ func (t *tensorStage) fill(file string, a *npy.Array, dst []float32) error {
 
 // sidecar is the geometry a pipeline in another language wrote beside a
 // tensor: boxes map back as (x - pad_left) / scale_x, (y - pad_top) / scale_y.
+// The other keys of `detparity preprocess --geometry-out` are accepted (and
+// unused), so that its output is a sidecar as it is; any other key is refused
+// (a misspelt key would otherwise pass unnoticed).
 type sidecar struct {
 	ScaleX  *float64 `json:"scale_x"`
 	ScaleY  *float64 `json:"scale_y"`
 	PadLeft *float64 `json:"pad_left"`
 	PadTop  *float64 `json:"pad_top"`
+
+	Pipeline  string `json:"pipeline"`
+	Decoder   string `json:"decoder"`
+	SrcW      int    `json:"src_w"`
+	SrcH      int    `json:"src_h"`
+	DstW      int    `json:"dst_w"`
+	DstH      int    `json:"dst_h"`
+	ResizedW  int    `json:"resized_w"`
+	ResizedH  int    `json:"resized_h"`
+	PadBottom int    `json:"pad_bottom"`
+	PadRight  int    `json:"pad_right"`
+	Order     string `json:"order"`
 }
 
 // unmapper is the sidecar's geometry when there is one, else the unmap spec's.

@@ -13,6 +13,7 @@ need_apt=()
 opencv_changed=0
 pkg-config --exists opencv4 2>/dev/null || { need_apt+=(libopencv-dev pkg-config); opencv_changed=1; }
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++) # npy's test compiles the README's C++ .npy writer
 for extra in ${DETPARITY_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_apt+=("$extra")
 done
