@@ -46,6 +46,15 @@ type Settings struct {
 	// are compared. 0 <= ReferenceFloor < 1, and with a reference Floor <=
 	// ReferenceFloor. Flag --reference-floor.
 	ReferenceFloor float64
+	// ReferenceIDs says how the reference's image ids name the dataset's
+	// images: IDsPosition, IDsStem, IDsCOCO, or IDsAuto (also when empty): the
+	// one scheme under which every id resolves. Flag --reference-ids.
+	ReferenceIDs string
+	// ReferenceCategories says how the reference's category ids name the
+	// classes: CategoriesIndex, CategoriesIndex1, CategoriesCOCO91,
+	// CategoriesDataset, or CategoriesAuto (also when empty). Flag
+	// --reference-categories.
+	ReferenceCategories string
 	// Workers is the number of images run through the model at once, each worker
 	// with its own runtime session (>= 1). Results do not depend on it. Flag --workers.
 	Workers int
@@ -65,6 +74,12 @@ type Settings struct {
 	// is a background image (no objects), counted in the dataset's warnings, as
 	// Ultralytics counts it. Flag --strict-labels.
 	StrictLabels bool
+	// Limit > 0 uses at most Limit images of the dataset, evenly spaced over
+	// its sorted list (image k of Limit is the one at position k·n/Limit of n),
+	// each keeping its position in the whole dataset as its id, so predictions
+	// and references of the whole set still apply; 0 uses every image. A limited
+	// run cannot be sharded. Flag --limit.
+	Limit int
 }
 
 // dataOptions are the dataset options the settings ask for.
@@ -76,11 +91,11 @@ func (s Settings) dataOptions() dataset.Options {
 
 // DefaultSettings returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7
 // (the super-gradients COCO default), floor 0.01, 20 bins, reference floor 0.05
-// (the default of scripts/dump_reference.py), 1 worker, loaders and threads
-// Auto, layout auto.
+// (the default of scripts/dump_reference.py), reference ids and categories
+// auto, 1 worker, loaders and threads Auto, layout auto, every image.
 func DefaultSettings() Settings {
 	return Settings{Conf: 0.5, MatchIoU: 0.5, NMSIoU: 0.7, Floor: 0.01, Bins: 20, ReferenceFloor: DefaultReferenceFloor,
-		Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
+		ReferenceIDs: IDsAuto, ReferenceCategories: CategoriesAuto, Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
 }
 
 // DefaultReferenceFloor is the default Settings.ReferenceFloor.
@@ -117,6 +132,10 @@ func (s Settings) validate(withReference bool) error {
 		default:
 			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1", flag, v))
 		}
+	}
+	errs = append(errs, s.validateReferenceSchemes()...)
+	if s.Limit < 0 {
+		errs = append(errs, fmt.Errorf("--limit %d, expected >= 0 (0: every image)", s.Limit))
 	}
 	count("bins", s.Bins, false)
 	count("workers", s.Workers, false)
@@ -180,8 +199,9 @@ type Config struct {
 	// list has p % Shards == Shard-1. Each image keeps its position as its id, so
 	// Merge of the results of shards 1..Shards gives exactly the unsharded result.
 	Shard, Shards int
-	// Progress, when set, is called after each image with the number done so far.
-	Progress func(done, total int)
+	// Progress, when set, is called after each image with how far the run has
+	// got (one phase: "evaluating N images × K pipelines", in images).
+	Progress func(Progress)
 }
 
 // DefaultConfig returns a Config with DefaultSettings and nothing to run yet.
@@ -217,6 +237,8 @@ func (c Config) validate() error {
 		return errors.New("parity: no pipeline given")
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 1 || c.Shard > c.Shards)) || (c.Shards == 0 && c.Shard != 0):
 		return fmt.Errorf("parity: shard %d/%d, expected 1 <= i <= n", c.Shard, c.Shards)
+	case c.Shards > 0 && c.Limit > 0:
+		return fmt.Errorf("parity: shard %d/%d with limit %d: a limited run cannot be sharded (merge needs every image of the dataset); drop one", c.Shard, c.Shards, c.Limit)
 	}
 	seenModel := map[string]bool{}
 	for _, m := range c.modelList() {

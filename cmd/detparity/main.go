@@ -32,6 +32,7 @@ import (
 	// compare ONNX Runtime with OpenCV DNN: both register themselves.
 	_ "github.com/detparity/detparity/dataset/opencv"
 	_ "github.com/detparity/detparity/detect/cvdnn"
+	"github.com/detparity/detparity/internal/suggest"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -95,7 +96,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stdout, usage())
 		return 0
 	default:
-		fmt.Fprintf(stderr, "detparity: unknown command %q\n\n%s", args[0], usage())
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		fmt.Fprintf(stderr, "detparity: unknown command %q%s\n\n%s", args[0], suggest.DidYouMean(args[0], "", names), usage())
 		return 2
 	}
 	switch {
@@ -189,6 +194,7 @@ Flags:
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Run(ctx, cfg)
+	rf.bar.clear()
 	if err != nil {
 		return interrupted(err)
 	}
@@ -295,12 +301,30 @@ func interrupted(err error) error {
 	return err
 }
 
-// parseFlags parses a command's flags; a bad flag is a usage error (exit status 2).
-// The flag package has already printed the problem and the command's usage.
+// parseFlags parses a command's flags; a bad flag is a usage error (exit status
+// 2), with the nearest flag name when the bad one looks like a typo of it. The
+// flag package has already printed the problem and the command's usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", errUsage, err)
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		hint = suggest.DidYouMean(strings.TrimLeft(name, "-"), "--", names)
+	}
+	return fmt.Errorf("%w: %v%s", errUsage, err, hint)
+}
+
+// checkPipelines refuses a pipeline spec that cannot parse (an unknown preset
+// or key, a bad value) as a usage error, before any work.
+func checkPipelines(specs []string) error {
+	for _, p := range specs {
+		if err := parity.ParsePipeline(p); err != nil {
+			return fmt.Errorf("%w: --pipeline: %v", errUsage, err)
+		}
+	}
+	return nil
 }

@@ -39,7 +39,7 @@ func TestUsageErrors(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `--format "xml", expected table or json`)
 	code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "squash")
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code, "a pipeline that cannot parse is bad usage")
 	assert.Contains(t, stderr, `unknown preset "squash"`)
 	for _, cmd := range []string{"run", "report", "diff", "diagnose", "eval", "inspect", "compare-backends", "preprocess"} {
 		code, _, stderr = runCLI(t, cmd, "--no-such-flag")
