@@ -268,6 +268,11 @@ func ParseCOCOResultEntries(path string, data []byte) ([]COCOResultEntry, error)
 	line, lineOff := 1, int64(0)
 	for i := 0; dec.More(); i++ {
 		off := min(max(dec.InputOffset(), lineOff), int64(len(data)))
+		// The decoder stands before the comma that ends the previous entry:
+		// the entry starts after it and the blanks that follow.
+		for off < int64(len(data)) && bytes.IndexByte([]byte(", \t\r\n"), data[off]) >= 0 {
+			off++
+		}
 		line += bytes.Count(data[lineOff:off], []byte{'\n'})
 		lineOff = off
 		var r rawCOCOResult

@@ -4,9 +4,9 @@
 // Usage:
 //
 //	detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline stretch,sg-coco [--conf 0.8]
-//	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json]
-//	detparity run ... --shard 1/2 --out A.json; detparity run ... --shard 2/2 --out B.json
-//	detparity merge A.json B.json --out RUN.json
+//	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json] [--gt-out G.json]
+//	detparity run ... --shard 1/2 --out R.json; detparity run ... --shard 2/2 --out R.json
+//	detparity merge R-shard-00001-of-00002.json R-shard-00002-of-00002.json --out RUN.json
 //	detparity diff A.json [B.json] [--a NAME] [--b NAME] [--max-f1-drop 0.05] ...
 //	detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline candidates] [--limit N]
 //
@@ -126,8 +126,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
+	gtOut := fs.String("gt-out", "", "write the ground truth of the evaluated images as a COCO instances `json` with the ids of --predictions-out (for pycocotools, FiftyOne, 'detparity eval')")
 	timing := fs.Bool("timing", false, "print on stderr where the wall time went (workers: ONNX Runtime run, waiting; post-processing: output decoding, accumulation; loaders: image decoding, preprocessing) and the share of the workers' time outside ONNX Runtime's Run")
-	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; 'detparity merge' combines the n --out files into the result of one run")
+	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; or env: shard k+1 of --shards, k read from $"+parity.EnvJobIndex+" (Kubernetes Indexed Job); outputs go to NAME-shard-0000i-of-0000n.EXT; 'detparity merge' combines the n --out files into the result of one run")
+	shards := fs.Int("shards", 0, "the number of shards of --shard env")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 [flags]
 
@@ -142,9 +144,19 @@ PyTorch model in Python: scripts/dump_reference.py). --predictions-out writes CO
 files (image_id = 1-based position of the image in the sorted list, category_id = class index)
 for pycocotools, FiftyOne or 'detparity eval'.
 
+--gt-out writes the ground truth the run evaluated as a COCO instances file with the same ids,
+so 'detparity eval --gt G.json --dt P.NAME.json' and pycocotools give the run's own AP.
+--reference ids may be 1-based positions, file stems (Ultralytics' predictions.json) or COCO
+image ids, category ids class indices, index + 1 or COCO ids (--reference-ids,
+--reference-categories; auto picks the one that resolves every id and refuses a file where
+none or several different ones do, naming the id).
+
 --shard i/n runs a deterministic share of the images (sorted position p with
 p % n == i-1; each image keeps its position as its id); 'detparity merge' of the
 n --out files gives exactly the numbers and the JSON bytes of one unsharded run.
+--shard env --shards n takes i-1 from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job;
+docs/scale.md). A shard writes NAME-shard-0000i-of-0000n.EXT for each output NAME.EXT.
+--limit N runs N images spread evenly over the sorted list (ids kept).
 Results do not depend on --workers: the same inputs give byte-identical JSON.
 Ctrl-C stops feeding images, waits for those in flight, prints how many were
 done and exits 1 without writing anything (previous outputs are left intact).
@@ -152,9 +164,11 @@ done and exits 1 without writing anything (previous outputs are left intact).
 Examples (the shipped fixtures):
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline sg-coco,stretch \
-      --reference fixtures/model/reference_sg_coco.json --out run.json --predictions-out pred.json
+      --reference fixtures/model/reference_sg_coco.json --out out/run.json --predictions-out out/pred.json --gt-out out/gt.json
   detparity run --model fixtures/model/detector.onnx --model fixtures/model/detector_fp16.onnx \
-      --data fixtures/eval --pipeline sg-coco --conf 0.8
+      --data fixtures/eval --pipeline sg-coco --conf 0.8 --limit 40
+  JOB_COMPLETION_INDEX=2 detparity run --model fixtures/model/detector.onnx --data fixtures/eval \
+      --shard env --shards 4 --out out/run.json        # writes out/run-shard-00003-of-00004.json
 
 Flags:
 `)
@@ -176,15 +190,20 @@ Flags:
 	if err != nil {
 		return err
 	}
-	if *shard != "" {
-		i, n, err := parity.ParseShard(*shard)
-		if err != nil {
-			return fmt.Errorf("%w: --shard: %v", errUsage, err)
+	if cfg.Shard, cfg.Shards, err = shardFlags(*shard, *shards); err != nil {
+		return err
+	}
+	if cfg.Shards > 0 && cfg.Limit > 0 {
+		return fmt.Errorf("%w: --shard with --limit: a limited run cannot be sharded (merge needs every image); drop one", errUsage)
+	}
+	// A shard writes its own files: run.json → run-shard-00002-of-00004.json.
+	for _, p := range []*string{out, predOut, gtOut} {
+		if *p != "" && cfg.Shards > 0 {
+			*p = parity.ShardPath(*p, cfg.Shard, cfg.Shards)
 		}
-		cfg.Shard, cfg.Shards = i, n
 	}
 	// Unwritable outputs are found before any work.
-	for _, path := range []string{*out, *predOut} {
+	for _, path := range []string{*out, *predOut, *gtOut} {
 		if path != "" {
 			if err := checkWritable(path); err != nil {
 				return err
@@ -207,7 +226,39 @@ Flags:
 			return err
 		}
 	}
+	if *gtOut != "" {
+		if err := writeAtomic(*gtOut, res.WriteCOCOGroundTruth); err != nil {
+			return err
+		}
+	}
 	return emitResult(res, *out, *format, *failOnError, stdout)
+}
+
+// shardFlags reads --shard (i/n, or env with --shards n) and --shards.
+func shardFlags(shard string, shards int) (i, n int, err error) {
+	switch {
+	case shard == "" && shards != 0:
+		return 0, 0, fmt.Errorf("%w: --shards %d without --shard env", errUsage, shards)
+	case shard == "":
+		return 0, 0, nil
+	case shard == "env":
+		if shards < 1 {
+			return 0, 0, fmt.Errorf("%w: --shard env needs --shards N (N >= 1, the Job's completions)", errUsage)
+		}
+		i, err := parity.ShardFromEnv(parity.EnvJobIndex, shards, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%w: --shard env: %v", errUsage, err)
+		}
+		return i, shards, nil
+	}
+	i, n, err = parity.ParseShard(shard)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: --shard: %v", errUsage, err)
+	}
+	if shards != 0 && shards != n {
+		return 0, 0, fmt.Errorf("%w: --shard %s with --shards %d: the counts differ", errUsage, shard, shards)
+	}
+	return i, n, nil
 }
 
 // emitResult writes a run's JSON to out (when set, atomically), prints it in

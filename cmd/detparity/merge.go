@@ -28,10 +28,13 @@ reference agreement (recomputed from the per-image records of each file, not ave
 the same JSON bytes. Fails when a shard is missing or given twice, or when the shards were run
 with different settings.
 
+A shard's --out NAME.json is written as NAME-shard-0000i-of-0000n.json, so a glob names them all.
+docs/scale.md runs the shards as a Kubernetes Indexed Job or a GitHub Actions matrix.
+
 Example:
-  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 1/2 --out a.json
-  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 2/2 --out b.json
-  detparity merge a.json b.json --out run.json
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 1/2 --out out/run.json
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 2/2 --out out/run.json
+  detparity merge out/run-shard-*-of-00002.json --out out/merged.json
 
 Flags:
 `)
