@@ -84,9 +84,9 @@ func TestReferenceIDSchemes(t *testing.T) {
 	position := func(pos int) string { return strconv.Itoa(pos) }
 	same := func(c int64) int64 { return c }
 	for _, c := range []struct {
-		name, data, ref     string
-		ids, cats           string // flags (auto when empty)
-		wantIDs, wantCats   string
+		name, data, ref   string
+		ids, cats         string // flags (auto when empty)
+		wantIDs, wantCats string
 	}{
 		{"positions, class indices", numbered, refFile(t, n, position, same, nil), "", "", IDsPosition, CategoriesIndex},
 		{"Ultralytics numeric stems (int(stem))", numbered, refFile(t, n, func(pos int) string { return strconv.Itoa(pos - 1) }, same, nil), "", "", IDsStem, CategoriesIndex},

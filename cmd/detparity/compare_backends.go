@@ -28,7 +28,7 @@ func cmdCompareBackends(ctx context.Context, args []string, stdout, stderr io.Wr
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "images per run for a dynamic-batch model (a fixed-batch model runs its own batch)")
 	other := fs.String("backend", cfg.Backends[1], "the runtime compared with ONNX Runtime")
 	addSettingsFlags(fs, &cfg.Settings, "nothing: compare-backends compares the detections above --conf")
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	quiet := addQuietFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity compare-backends --model M.onnx --data DIR [--pipeline sg-coco] [--limit N] [flags]
@@ -57,8 +57,8 @@ Flags:
 	if cfg.Model == "" || cfg.Data == "" {
 		return fmt.Errorf("%w: compare-backends needs --model and --data (see detparity compare-backends -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	if cfg.Batch < 1 {
 		return fmt.Errorf("%w: --batch %d, expected >= 1", errUsage, cfg.Batch)

@@ -4,7 +4,7 @@
 // Usage:
 //
 //	detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline stretch,sg-coco [--conf 0.8]
-//	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json] [--gt-out G.json]
+//	              [--format text|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json] [--gt-out G.json]
 //	detparity run ... --shard 1/2 --out R.json; detparity run ... --shard 2/2 --out R.json
 //	detparity merge R-shard-00001-of-00002.json R-shard-00002-of-00002.json --out RUN.json
 //	detparity diff A.json [B.json] [--a NAME] [--b NAME] [--max-f1-drop 0.05] ...
@@ -122,7 +122,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	rf := addRunFlags(fs, "a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255)",
 		"the confidence distributions")
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
@@ -183,8 +183,8 @@ Flags:
 	if len(rf.models) == 0 || rf.cfg.Data == "" {
 		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	cfg, err := rf.config(stderr)
 	if err != nil {

@@ -97,3 +97,18 @@ func (f *runFlags) config(stderr io.Writer) (parity.Config, error) {
 	c.Progress = f.bar.callback()
 	return c, nil
 }
+
+// addFormatFlag registers --format, the same in every command: text for
+// people (tables where there are numbers), json for programs.
+func addFormatFlag(fs *flag.FlagSet) *string {
+	return fs.String("format", "text", "output format: text or json (table: the same as text)")
+}
+
+// checkFormat refuses a --format other than text, table or json.
+func checkFormat(format string) error {
+	switch format {
+	case "text", "table", "json":
+		return nil
+	}
+	return fmt.Errorf("%w: --format %q, expected text or json", errUsage, format)
+}

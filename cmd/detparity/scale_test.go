@@ -72,7 +72,6 @@ func sh(t *testing.T, code int, dir, line string, env ...string) string {
 // --fail-on-error, after writing the merged run.
 const mergeFailed = "detparity: 2 of 20 images failed (--fail-on-error)\n"
 
-
 type k8sJob struct {
 	Spec struct {
 		CompletionMode string `yaml:"completionMode"`

@@ -9,7 +9,9 @@ import "strings"
 // enough to be a typo of it. Case, '_' and '-' are ignored first
 // (sg_coco → sg-coco); otherwise the optimal string alignment distance (edits,
 // swaps of neighbours counting one) must be at most a third of the longer
-// name, and at least 1, and the nearest candidate must be unique.
+// name, and at least 1 — or one name must start with the other, of 3
+// characters at least (confidence → conf) — and the nearest candidate must be
+// unique.
 func Closest(word string, candidates []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", "-") }
 	w := norm(word)
@@ -18,8 +20,12 @@ func Closest(word string, candidates []string) string {
 		if c == word {
 			continue
 		}
-		d := distance(w, norm(c))
+		nc := norm(c)
+		d := distance(w, nc)
 		limit := max(1, max(len(w), len(c))/3)
+		if d > limit && min(len(w), len(nc)) >= 3 && (strings.HasPrefix(w, nc) || strings.HasPrefix(nc, w)) {
+			d = limit // a prefix, the farthest acceptable: --confidence for --conf
+		}
 		if d > limit {
 			continue
 		}

@@ -25,6 +25,9 @@ func TestClosest(t *testing.T) {
 		assert.Equal(t, c.want, Closest(c.word, presets), c.word)
 	}
 	assert.Equal(t, "conf", Closest("cnof", []string{"conf", "iou", "floor"}), "a swap is one edit")
+	assert.Equal(t, "conf", Closest("confidence", []string{"conf", "iou", "floor"}), "a prefix")
+	assert.Equal(t, "shard", Closest("shar", []string{"shard", "shards"}), "the nearer of two prefixes")
+	assert.Equal(t, "ultralytics", Closest("ultralytic", []string{"ultralytics", "ultralytics-auto"}), "an edit beats a prefix")
 	assert.Equal(t, "", Closest("ab", []string{"ac", "ad"}), "a tie suggests nothing")
 	assert.Equal(t, "", Closest("run", []string{"run"}), "the word itself is not a suggestion")
 	assert.Equal(t, 3, distance("kitten", "sitting"))
