@@ -189,10 +189,11 @@ type Config struct {
 	// Preprocessors are the user's own Go preprocessing, run after Pipelines and
 	// measured exactly like them.
 	Preprocessors []Preprocessor
-	// Reference, when set, is a COCO results json of reference predictions (e.g.
-	// scripts/dump_reference.py: the PyTorch model run in Python) with image_id the
-	// 1-based position of the image in the dataset and category_id the class index.
-	// Every run is then compared with it detection by detection (PipelineResult.Reference).
+	// Reference, when set, is a COCO results json of reference predictions (a
+	// Python pipeline: the recipes of scripts/reference), its image and category
+	// ids read as Settings.ReferenceIDs and ReferenceCategories say (positions,
+	// file stems or COCO ids; class indices, indices + 1 or COCO ids). Every run
+	// is then compared with it detection by detection (PipelineResult.Reference).
 	Reference string
 	// Shard and Shards, when Shards > 0, restrict the run to shard Shard of Shards
 	// (1 <= Shard <= Shards): the images whose 0-based position p in the sorted

@@ -139,8 +139,9 @@ JS, PSI) between the pipelines' confidence distributions. Images that fail (deco
 are listed and counted. With several models each row is MODEL/PIPELINE.
 
 --out writes the full result (with per-image matching) for 'detparity diff'. --reference
-compares each pipeline detection by detection with reference predictions (for example the
-PyTorch model in Python: scripts/dump_reference.py). --predictions-out writes COCO results
+compares each pipeline detection by detection with reference predictions (a Python pipeline:
+super-gradients or Ultralytics predict(), Ultralytics val(save_json=True) or a plain ONNX loop;
+recipes in scripts/reference/). --predictions-out writes COCO results
 files (image_id = 1-based position of the image in the sorted list, category_id = class index)
 for pycocotools, FiftyOne or 'detparity eval'.
 

@@ -234,3 +234,29 @@ func TestFlagsAgreeAcrossCommands(t *testing.T) {
 		assert.Equal(t, "0.01", fl["floor"][0], c)
 	}
 }
+
+// TestReferenceFromPlainLoop: the fixture predictions of scripts/reference/ort_loop.py
+// (the plain Python loop, run with OpenCV DNN), written with Ultralytics' ids
+// (file stems: 00000.jpg is image_id 0) and categories (class index + 1), are
+// read as such without a flag and agree with sg-coco detection by detection.
+func TestReferenceFromPlainLoop(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco,stretch",
+		"--reference", "../../fixtures/model/reference_ortloop_stems.json", "--format", "json", "--limit", "40")
+	require.Equal(t, 0, code, stderr)
+	var res struct {
+		IDs       string `json:"reference_ids"`
+		Cats      string `json:"reference_categories"`
+		Pipelines []struct {
+			Name      string
+			Reference parity.Agreement
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	assert.Equal(t, "stem", res.IDs)
+	assert.Equal(t, "index1", res.Cats)
+	sg, st := res.Pipelines[0].Reference, res.Pipelines[1].Reference
+	assert.Equal(t, 1.0, sg.Fraction, sg.Summary())
+	assert.Positive(t, sg.Matched)
+	assert.Less(t, sg.BoxErrMax, 0.001, "px")
+	assert.Less(t, st.Fraction, 0.05, st.Summary())
+}
