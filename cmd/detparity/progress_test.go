@@ -70,7 +70,7 @@ func TestProgressSilent(t *testing.T) {
 	nilBar.clear() // no-op
 
 	// A run whose stderr is a file writes nothing there.
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--limit", "4")
+	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco", "--limit", "4")
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stderr)
 }

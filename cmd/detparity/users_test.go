@@ -65,7 +65,7 @@ func TestGTOutEval(t *testing.T) {
 // TestUsageDidYouMean: mistyped commands, flags, presets and spec keys, and
 // settings out of range, are usage errors (exit 2) that say what was meant.
 func TestUsageDidYouMean(t *testing.T) {
-	run := []string{"run", "--model", fixtureModel, "--data", fixtureData}
+	run := []string{"run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco"}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -102,7 +102,7 @@ func TestShardEnvNames(t *testing.T) {
 	dir := messyDir(t, 2)
 	tmp := t.TempDir()
 	t.Setenv(parity.EnvJobIndex, "1")
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", dir, "--shard", "env", "--shards", "3",
+	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", dir, "--pipeline", "sg-coco", "--shard", "env", "--shards", "3",
 		"--out", filepath.Join(tmp, "run.json"), "--predictions-out", filepath.Join(tmp, "p.json"), "--gt-out", filepath.Join(tmp, "gt.json"))
 	require.Equal(t, 0, code, stderr)
 	var names []string
@@ -115,14 +115,15 @@ func TestShardEnvNames(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(tmp, "run-shard-00002-of-00003.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"shard": "2/3"`)
-	assert.Equal(t, "run-shard-00007-of-00064.json", parity.ShardPath("run-shard-00007-of-00064.json"[:0]+"run.json", 7, 64))
+	assert.Equal(t, "out/run-shard-00007-of-00064.json", parity.ShardPath("out/run.json", 7, 64))
+	assert.Equal(t, "run-shard-00012-of-00012", parity.ShardPath("run", 12, 12))
 }
 
 // TestLimitRunReport: --limit N on run and report evaluates N images spread
 // over the list, each under its id in the whole dataset.
 func TestLimitRunReport(t *testing.T) {
 	tmp := t.TempDir()
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--limit", "4", "--out", filepath.Join(tmp, "run.json"))
+	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco", "--limit", "4", "--out", filepath.Join(tmp, "run.json"))
 	require.Equal(t, 0, code, stderr)
 	var res struct {
 		Images        int `json:"images"`
@@ -144,7 +145,7 @@ func TestLimitRunReport(t *testing.T) {
 	}
 	assert.Equal(t, []string{"00000.jpg=1", "00040.jpg=41", "00080.jpg=81", "00120.jpg=121"}, got, "evenly spaced, ids kept")
 	assert.Equal(t, 160, res.DatasetImages)
-	code, stdout, stderr := runCLI(t, "report", "--model", fixtureModel, "--data", fixtureData, "--limit", "3", "--gallery", "0", "--out", filepath.Join(tmp, "rep"))
+	code, stdout, stderr := runCLI(t, "report", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco", "--limit", "3", "--gallery", "0", "--out", filepath.Join(tmp, "rep"))
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "wrote")
 	b, err = os.ReadFile(filepath.Join(tmp, "rep", "report.json"))
