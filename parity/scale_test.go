@@ -161,9 +161,12 @@ func TestInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls atomic.Int32
-	cfg.Progress = func(done, total int) {
+	cfg.Progress = func(p Progress) {
+		if p.Done == 0 {
+			return // the start
+		}
 		calls.Add(1)
-		if done == 3 {
+		if p.Done == 3 {
 			cancel()
 		}
 	}
