@@ -77,6 +77,15 @@ type Settings struct {
 	// labels: ["person"] or ["0"]). The model's other classes are dropped.
 	// Empty: the model must score exactly the label set's classes. Flag --classes.
 	Classes []string
+	// SingleLabel keeps at most the best class per candidate box (YOLOX's and
+	// FastestDet's demos, Ultralytics' multi_label=False); otherwise every class
+	// above the floor is a candidate (super-gradients' predict(), detparity's
+	// default). Flag --single-label.
+	SingleLabel bool
+	// ClassAgnostic runs one NMS over every class (torchvision.ops.nms, YOLOX's
+	// class_agnostic=True) instead of one per class (batched_nms). Flag
+	// --nms-agnostic.
+	ClassAgnostic bool
 	// StrictLabels makes an image without a label file a failure; otherwise it
 	// is a background image (no objects), counted in the dataset's warnings, as
 	// Ultralytics counts it. Flag --strict-labels.

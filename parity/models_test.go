@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/box"
 )
 
 const (
@@ -114,4 +116,50 @@ func TestSymbolicSizeAndNHWC(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, res.Failed)
 	assert.Equal(t, "320x256", res.Pipelines[0].Size)
+}
+
+// TestPostProcessingSettings: --single-label keeps one class per candidate box
+// and --nms-agnostic suppresses across classes, as the YOLOX and FastestDet
+// demos post-process; by default a box may carry several classes and NMS runs
+// per class (super-gradients' predict()).
+func TestPostProcessingSettings(t *testing.T) {
+	data := smallSet(t, 3)
+	require.NoError(t, os.Remove(filepath.Join(data, "classes.txt")))
+	overlaps := func(res *Result, iou float64) (sameBox, crossClass int) {
+		for _, im := range res.Pipelines[0].PerImage {
+			for i := range im.DetBoxes {
+				for j := i + 1; j < len(im.DetBoxes); j++ {
+					v := box.IoU(box64(im.DetBoxes[i]), box64(im.DetBoxes[j]))
+					if im.DetClasses[i] != im.DetClasses[j] {
+						if v == 1 {
+							sameBox++
+						}
+						if v > iou {
+							crossClass++
+						}
+					}
+				}
+			}
+		}
+		return sameBox, crossClass
+	}
+	cfg := testConfig(metaModel, data, "ultralytics")
+	cfg.Floor = 0.3
+	def, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	same, cross := overlaps(def, cfg.NMSIoU)
+	assert.Positive(t, same, "multi-label: one box with several classes")
+	assert.Positive(t, cross)
+
+	cfg.SingleLabel = true
+	single, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	same, _ = overlaps(single, cfg.NMSIoU)
+	assert.Zero(t, same, "one class per box")
+
+	cfg.SingleLabel, cfg.ClassAgnostic = false, true
+	agn, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	_, cross = overlaps(agn, cfg.NMSIoU)
+	assert.Zero(t, cross, "no two kept boxes overlap above the NMS IoU, whatever their classes")
 }

@@ -72,6 +72,7 @@ func openModel(mr modelRef, s Settings, threads, workers int, labels []string) (
 	// against the model's class count instead.
 	opts.Conf, opts.IoU, opts.Threads, opts.NoSpin, opts.Layout, opts.NumClasses = s.Floor, s.NMSIoU, threads, true,
 		sig.Layout, nc
+	opts.MultiLabel, opts.ClassAgnostic = !s.SingleLabel, s.ClassAgnostic
 	m := &engineModel{path: mr.path, backend: mr.backend, sig: sig, opts: opts, classMap: classMap,
 		runners: make([]detect.Runner, workers), at: map[[2]int]*detect.Signature{}}
 	if m.backend == "" {

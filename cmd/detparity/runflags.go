@@ -35,6 +35,8 @@ func addSettingsFlags(fs *flag.FlagSet, s *parity.Settings, floorUse string) {
 		}
 		return nil
 	})
+	fs.BoolVar(&s.SingleLabel, "single-label", s.SingleLabel, "keep only each candidate box's best class (YOLOX and FastestDet demos, Ultralytics multi_label=False) instead of every class above the floor")
+	fs.BoolVar(&s.ClassAgnostic, "nms-agnostic", s.ClassAgnostic, "one NMS over all classes (torchvision nms) instead of one per class (batched_nms)")
 	fs.BoolVar(&s.StrictLabels, "strict-labels", s.StrictLabels, "an image without a label file fails instead of counting as a background image")
 	fs.IntVar(&s.Limit, "limit", s.Limit, "use at most `N` images, evenly spaced over the sorted list, each keeping its position as its id (0: every image)")
 }
