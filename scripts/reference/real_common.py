@@ -29,15 +29,6 @@ def f32(v):
     return float(np.format_float_positional(np.float32(v), unique=True, trim="-"))
 
 
-def run_cv_dnn(model, blob, out_names=None):
-    """One forward pass of an ONNX model through OpenCV DNN (CPU, default backend); returns the outputs in the
-    order of out_names (default: the graph's unconnected outputs)."""
-    net = cv2.dnn.readNetFromONNX(model)
-    net.setInput(np.ascontiguousarray(blob, dtype=np.float32))
-    names = out_names or net.getUnconnectedOutLayersNames()
-    return [np.asarray(o) for o in net.forward(list(names))]
-
-
 class Net:
     """An OpenCV DNN network loaded once and run per image."""
 
