@@ -6,9 +6,11 @@ EVAL := fixtures/eval
 GOTESTFLAGS ?= -count=1
 
 REFERENCE := fixtures/model/reference_sg_coco.json
+# Installed by scripts/setup.sh at the version pinned there; checks chosen in staticcheck.conf.
+STATICCHECK := .deps/bin/staticcheck
 FUZZTIME ?= 10s
 
-.PHONY: setup build demo test fuzz fixtures train bench clean
+.PHONY: setup build demo lint test fuzz fixtures train bench clean
 
 setup: .deps/setup.stamp
 
@@ -25,8 +27,12 @@ demo: build
 	./$(BIN) run --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8
 	./$(BIN) report --model $(MODEL) --data $(EVAL) --pipeline stretch,sg-coco --conf 0.8 --reference $(REFERENCE) --out out/report --quiet
 
-test: setup
+# go vet and staticcheck; any finding fails.
+lint: setup
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+test: lint
 	FUZZTIME=$(CI_FUZZTIME) bash scripts/fuzz.sh
 	$(GO) test $(GOTESTFLAGS) ./...
 

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,17 +27,18 @@ import (
 // more than a pixel belongs to a differently sized or rotated copy of the image.
 const COCOBoxTolerance = 1.0
 
-// cocoObject is one annotation kept for Labels: the box, the class index and the
-// crowd flag, plus where it came from for messages.
+// cocoObject is one annotation kept for Labels: the box, the class index, the crowd
+// flag and the area, plus where it came from for messages.
 type cocoObject struct {
 	obj   box.Object
 	crowd bool
+	area  float64
 	index int   // position in "annotations"
 	id    int64 // annotation id
 }
 
 // rawCOCO is the subset of a COCO instances file that OpenCOCO reads; other fields
-// (segmentation, area, info, licenses, ...) are ignored.
+// (segmentation, info, licenses, ...) are ignored.
 type rawCOCO struct {
 	Images *[]struct {
 		ID       *json.Number `json:"id"`
@@ -53,6 +55,7 @@ type rawCOCO struct {
 		ImageID    *json.Number    `json:"image_id"`
 		CategoryID *json.Number    `json:"category_id"`
 		BBox       []json.Number   `json:"bbox"`
+		Area       *json.Number    `json:"area"`
 		IsCrowd    json.RawMessage `json:"iscrowd"`
 	} `json:"annotations"`
 }
@@ -85,7 +88,8 @@ func cocoCandidates(dir string) ([]string, error) {
 // absent), Item.LabelPath the json; sorted by Name. Image files under imagesDir that
 // no entry names are listed in Dataset.Unlisted. Names: the categories sorted by id,
 // class index = position, Dataset.CategoryIDs their ids. Annotations: "bbox" [x, y, w,
-// h] in pixels and "iscrowd" (0/1 or false/true, absent = 0); see LabelsDetailed.
+// h] in pixels, "iscrowd" (0/1 or false/true, absent = 0) and "area" (a finite number
+// >= 0; absent: the box area, counted in WarnMissingArea); see LabelsDetailed and Truth.
 //
 // Every annotation is checked here, so a bad file is found before any image is
 // decoded. It fails, naming the json and the entry, on: malformed JSON (with its
@@ -98,20 +102,38 @@ func cocoCandidates(dir string) ([]string, error) {
 // has w <= 0 or h <= 0 (Ultralytics' convert_coco drops such boxes silently), or
 // leaves the stated image size by more than COCOBoxTolerance; no images at all.
 // Backslashes in file_name are read as folder separators. Dataset.Dir is imagesDir.
-func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
+//
+// The json must be a regular file of at most o.MaxIndexBytes. Image files under
+// imagesDir that no entry names are listed in Dataset.Unlisted and counted in
+// Dataset.Warnings (WarnUnlistedImage), as are files skipped for their type, hidden
+// ones and links leading outside imagesDir (the folder is walked as Open walks one).
+func OpenCOCO(ctx context.Context, imagesDir, annotationsJSON string, o Options) (*Dataset, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return openCOCO(ctx, imagesDir, imagesDir, annotationsJSON, o)
+}
+
+// openCOCO is OpenCOCO with the dataset folder dir (Dataset.Dir; Open passes the folder
+// holding images/).
+func openCOCO(ctx context.Context, dir, imagesDir, annotationsJSON string, o Options) (*Dataset, error) {
 	if !isDir(imagesDir) {
 		return nil, fmt.Errorf("dataset: COCO images folder %s is not a directory", imagesDir)
 	}
-	data, err := os.ReadFile(annotationsJSON)
+	data, err := readRegular(annotationsJSON, o.MaxIndexBytes, "Options.MaxIndexBytes")
 	if err != nil {
 		return nil, fmt.Errorf("dataset: COCO annotations: %w", err)
 	}
 	js := annotationsJSON
+	ws := newWarnings(dir, o)
 	var raw rawCOCO
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
 		return nil, cocoJSONError(js, data, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("dataset: %s: stopped after reading it: %w", js, err)
 	}
 	if raw.Images == nil {
 		return nil, fmt.Errorf("dataset: %s: no \"images\" list, expected a COCO instances file", js)
@@ -145,7 +167,7 @@ func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
 		cats = append(cats, cat{id, *c.Name})
 	}
 	sort.Slice(cats, func(i, j int) bool { return cats[i].id < cats[j].id })
-	ds := &Dataset{Dir: imagesDir, Format: FormatCOCO, NamesFile: js, imagesDir: imagesDir, coco: map[int64][]cocoObject{}}
+	ds := &Dataset{Dir: dir, Format: FormatCOCO, NamesFile: js, imagesDir: imagesDir, coco: map[int64][]cocoObject{}, Orphans: []string{}}
 	class := make(map[int64]int, len(cats))
 	for k, c := range cats {
 		ds.Names = append(ds.Names, c.name)
@@ -186,8 +208,11 @@ func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
 			return nil, fmt.Errorf("%s: height: %w", where, err)
 		}
 		st, err := os.Stat(it.ImagePath)
-		if err != nil || !st.Mode().IsRegular() {
+		if err != nil {
 			return nil, fmt.Errorf("%s: file_name %q: image file %s does not exist", where, name, it.ImagePath)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: file_name %q: image file %s is %s: %w, expected an image file", where, name, it.ImagePath, describeMode(st.Mode()), ErrNotRegular)
 		}
 		items = append(items, it)
 		ds.coco[id] = nil
@@ -240,7 +265,13 @@ func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
 		if v[2] <= 0 || v[3] <= 0 {
 			return nil, fmt.Errorf("%s: bbox %v has w = %g, h = %g, expected a positive width and height", where, a.BBox, v[2], v[3])
 		}
-		o := cocoObject{obj: box.Object{Box: box.Box{X1: v[0], Y1: v[1], X2: v[0] + v[2], Y2: v[1] + v[3]}, Class: c}, crowd: crowd, index: i, id: id}
+		area := v[2] * v[3]
+		if a.Area == nil {
+			ws.add(WarnMissingArea, fmt.Sprintf("annotations[%d] (id %d)", i, id), 1)
+		} else if area, err = strconv.ParseFloat(string(*a.Area), 64); err != nil || math.IsInf(area, 0) || area < 0 {
+			return nil, fmt.Errorf("%s: area = %s, expected a finite number >= 0", where, *a.Area)
+		}
+		o := cocoObject{obj: box.Object{Box: box.Box{X1: v[0], Y1: v[1], X2: v[0] + v[2], Y2: v[1] + v[3]}, Class: c}, crowd: crowd, area: area, index: i, id: id}
 		if it := items[k]; it.Width > 0 && it.Height > 0 {
 			if err := o.inside(it.Width, it.Height); err != nil {
 				return nil, fmt.Errorf("%s: %w (the size in \"images\")", where, err)
@@ -252,22 +283,25 @@ func OpenCOCO(imagesDir, annotationsJSON string) (*Dataset, error) {
 	ds.Items = items
 
 	// Image files no entry names.
-	if ds.Unlisted, err = unlistedImages(imagesDir, func(rel string) bool { return named(byName, rel) }); err != nil {
+	if ds.Unlisted, err = unlistedImages(ctx, imagesDir, dir, ws, func(rel string) bool { return named(byName, rel) }); err != nil {
 		return nil, err
 	}
+	ds.Warnings = ws.list()
 	return ds, nil
 }
 
 // unlistedImages lists, sorted and slash-separated relative to dir, the image
 // files under dir that known does not name (COCO and VOC annotations list their
-// images; a file they leave out is reported, not evaluated).
-func unlistedImages(dir string, known func(rel string) bool) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("dataset: scan %s: %w", p, err)
+// images; a file they leave out is reported, not evaluated), and counts them in ws
+// (WarnUnlistedImage) with the files skipped for their type. The folder is walked as
+// Open walks one; links leading outside root are counted.
+func unlistedImages(ctx context.Context, dir, root string, ws *warnings, known func(rel string) bool) ([]string, error) {
+	out := []string{}
+	err := newWalker(ctx, ws).walk(dir, root, func(p string, _ fs.FileInfo) error {
+		if isSkippedImageExt(p) {
+			ws.add(WarnSkippedType, p, 1)
 		}
-		if e.IsDir() || !isImageExt(p) {
+		if !isImageExt(p) {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
@@ -276,6 +310,7 @@ func unlistedImages(dir string, known func(rel string) bool) ([]string, error) {
 		}
 		if rel = filepath.ToSlash(rel); !known(rel) {
 			out = append(out, rel)
+			ws.add(WarnUnlistedImage, p, 1)
 		}
 		return nil
 	})
@@ -301,23 +336,22 @@ func (o cocoObject) inside(w, h int) error {
 }
 
 // cocoLabels is LabelsDetailed for a COCO dataset.
-func (d *Dataset) cocoLabels(it Item, imgW, imgH int) ([]box.Object, []bool, error) {
+func (d *Dataset) cocoLabels(it Item, imgW, imgH int) ([]Truth, error) {
 	anns, ok := d.coco[it.ID]
 	if !ok {
-		return nil, nil, fmt.Errorf("dataset: %s: image id %d is not in %s", it.ImagePath, it.ID, d.NamesFile)
+		return nil, fmt.Errorf("dataset: %s: image id %d is not in %s", it.ImagePath, it.ID, d.NamesFile)
 	}
 	if err := checkSize(it, imgW, imgH); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	objs := make([]box.Object, len(anns))
-	crowd := make([]bool, len(anns))
+	out := make([]Truth, len(anns))
 	for k, a := range anns {
 		if err := a.inside(imgW, imgH); err != nil {
-			return nil, nil, fmt.Errorf("dataset: %s: annotations[%d] (id %d) of %s: %w", it.LabelPath, a.index, a.id, it.ImagePath, err)
+			return nil, fmt.Errorf("dataset: %s: annotations[%d] (id %d) of %s: %w", it.LabelPath, a.index, a.id, it.ImagePath, err)
 		}
-		objs[k], crowd[k] = a.obj, a.crowd
+		out[k] = Truth{Object: a.obj, Crowd: a.crowd, Area: a.area, ID: a.id}
 	}
-	return objs, crowd, nil
+	return out, nil
 }
 
 // relName cleans a relative slash path naming a file under an images folder,

@@ -69,7 +69,7 @@ func TestOpenCOCO(t *testing.T) {
 		t.Run(rel, func(t *testing.T) {
 			dir := t.TempDir()
 			js := goodCOCO(t, dir, rel)
-			ds, err := dataset.Open(dir)
+			ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 			require.NoError(t, err)
 			assert.Equal(t, dataset.FormatCOCO, ds.Format)
 			assert.Equal(t, dir, ds.Dir)
@@ -91,11 +91,18 @@ func TestOpenCOCO(t *testing.T) {
 			dog := box.Object{Box: box.Box{X1: 10.5, Y1: 2, X2: 30.5, Y2: 10.25}, Class: 2}
 			crowd := box.Object{Box: box.Box{X1: 0, Y1: 0, X2: 40, Y2: 30}, Class: 0}
 			car := box.Object{Box: box.Box{X1: 39, Y1: 29, X2: 41, Y2: 30.5}, Class: 1}
-			objs, flags, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
+			// LabelsDetailed keeps the crowd region flagged, with each annotation's own
+			// area (not the box area: 1200 for the crowd, 3 for the car) and id.
+			truths, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
 			require.NoError(t, err)
-			assert.Equal(t, []box.Object{dog, crowd, car}, objs)
-			assert.Equal(t, []bool{false, true, false}, flags)
-			objs, err = ds.Labels(ds.Items[0], 40, 30)
+			assert.Equal(t, []dataset.Truth{
+				{Object: dog, Area: 165, ID: 100},
+				{Object: crowd, Crowd: true, Area: 1200, ID: 101},
+				{Object: car, Area: 3, ID: 102},
+			}, truths)
+			assert.Equal(t, []dataset.Warning{{Kind: dataset.WarnUnlistedImage, Count: 1, First: []string{"images/extra.png"},
+				Message: "1 image file is not named by the annotations; not evaluated"}}, ds.Warnings)
+			objs, err := ds.Labels(ds.Items[0], 40, 30)
 			require.NoError(t, err)
 			assert.Equal(t, []box.Object{dog, car}, objs, "Labels leaves the crowd region out")
 
@@ -112,7 +119,7 @@ func TestOpenCOCODirect(t *testing.T) {
 	dir := t.TempDir()
 	js := goodCOCO(t, dir, "elsewhere/gt.json")
 	imgDir := filepath.Join(dir, "images")
-	ds, err := dataset.OpenCOCO(imgDir, js)
+	ds, err := dataset.OpenCOCO(bg, imgDir, js, dataset.DefaultOptions())
 	require.NoError(t, err)
 	assert.Equal(t, imgDir, ds.Dir)
 	assert.Equal(t, imgDir, ds.ImagesDir())
@@ -120,16 +127,17 @@ func TestOpenCOCODirect(t *testing.T) {
 
 	// Open does not look outside DIR/annotations.json and DIR/annotations/: this is a
 	// YOLO directory without labels.
-	ds, err = dataset.Open(dir)
+	_, err = dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.Error(t, err)
-	assert.EqualError(t, err, "dataset: "+dir+": no class names file, expected one of classes.txt, names.txt (one name per line) or data.yaml (names: list or map)")
+	assert.EqualError(t, err, "dataset: "+dir+": no class names file (looked in "+dir+", "+filepath.Dir(dir)+
+		"), expected one of classes.txt, names.txt (one name per line) or data.yaml, config.yaml (names: list or map)")
 }
 
 func TestOpenPrefersYOLOWhenLabelsExist(t *testing.T) {
 	dir := t.TempDir()
 	goodCOCO(t, dir, "annotations/instances_val2017.json")
 	writeTree(t, dir, map[string]string{"labels/a.txt": "0 0.5 0.5 0.5 0.5\n", "classes.txt": "thing\n"})
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.NoError(t, err)
 	assert.Equal(t, dataset.FormatYOLO, ds.Format)
 	assert.Equal(t, filepath.Join(dir, "images"), ds.ImagesDir())
@@ -137,10 +145,9 @@ func TestOpenPrefersYOLOWhenLabelsExist(t *testing.T) {
 	assert.Nil(t, ds.CategoryIDs)
 	require.Len(t, ds.Items, 3) // a.png, extra.png, sub/b.jpg: every image file
 	assert.Equal(t, int64(0), ds.Items[0].ID)
-	objs, flags, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
+	truths, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
 	require.NoError(t, err)
-	assert.Equal(t, []box.Object{{Box: box.Box{X1: 10, Y1: 7.5, X2: 30, Y2: 22.5}, Class: 0}}, objs)
-	assert.Equal(t, []bool{false}, flags)
+	assert.Equal(t, []dataset.Truth{{Object: box.Object{Box: box.Box{X1: 10, Y1: 7.5, X2: 30, Y2: 22.5}, Class: 0}, Area: 300}}, truths)
 }
 
 func TestOpenCOCOSeveralInstancesFiles(t *testing.T) {
@@ -149,7 +156,7 @@ func TestOpenCOCOSeveralInstancesFiles(t *testing.T) {
 	b := goodCOCO(t, dir, "annotations/instances_val.json")
 	c := goodCOCO(t, dir, "annotations.json")
 	goodCOCO(t, dir, "annotations/person_keypoints_val.json") // not an instances file: ignored
-	_, err := dataset.Open(dir)
+	_, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 	assert.EqualError(t, err, "dataset: "+dir+": 3 COCO instances files ("+c+", "+a+", "+b+"), expected one; call OpenCOCO with the one to use")
 }
 
@@ -167,7 +174,7 @@ func TestOpenCOCOSizeChecks(t *testing.T) {
 		},
 		[]obj{{"id": 1, "name": "x"}},
 		[]obj{{"id": 1, "image_id": 2, "category_id": 1, "bbox": []float64{30, 5, 11.5, 5}}})))
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.NoError(t, err, "b's box cannot be range-checked before decoding: the json gives no size")
 	assert.Equal(t, [2]int{0, 0}, [2]int{ds.Items[1].Width, ds.Items[1].Height})
 
@@ -253,10 +260,53 @@ func TestOpenCOCOErrors(t *testing.T) {
 				body = cocoJSON(t, tc.imgs, tc.cats, tc.anns)
 			}
 			js := imgtest.Write(t, filepath.Join(dir, "annotations", "instances_x.json"), []byte(body))
-			_, err := dataset.Open(dir)
+			_, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 			want := "dataset: " + js + tc.want
 			want = strings.ReplaceAll(want, "IMAGES", filepath.Join(dir, "images"))
 			assert.EqualError(t, err, want)
 		})
+	}
+}
+
+// TestOpenCOCOArea: "area" comes through LabelsDetailed as written (pycocotools tests
+// it, not the box, for its area ranges); an annotation without it gets the box area and
+// is counted in a warning; a negative or infinite area is an error.
+func TestOpenCOCOArea(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"images/a.png":      string(imgtest.PNG(t, imgtest.Smooth(40, 30))),
+		"images/tiff/b.tif": "skipped",
+		"images/c.png":      string(imgtest.PNG(t, imgtest.Smooth(8, 8))),
+	})
+	js := filepath.Join(dir, "annotations.json")
+	imgtest.Write(t, js, []byte(cocoJSON(t,
+		[]obj{{"id": 1, "file_name": "a.png", "width": 40, "height": 30}},
+		[]obj{{"id": 1, "name": "x"}},
+		[]obj{
+			{"id": 1, "image_id": 1, "category_id": 1, "bbox": []float64{0, 0, 10, 10}, "area": 42.5, "iscrowd": 1},
+			{"id": 2, "image_id": 1, "category_id": 1, "bbox": []float64{5, 5, 4, 2}},
+		})))
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
+	require.NoError(t, err)
+	truths, err := ds.LabelsDetailed(ds.Items[0], 40, 30)
+	require.NoError(t, err)
+	assert.Equal(t, []dataset.Truth{
+		{Object: box.Object{Box: box.Box{X1: 0, Y1: 0, X2: 10, Y2: 10}}, Crowd: true, Area: 42.5, ID: 1},
+		{Object: box.Object{Box: box.Box{X1: 5, Y1: 5, X2: 9, Y2: 7}}, Area: 8, ID: 2},
+	}, truths)
+	assert.Equal(t, []dataset.Warning{
+		{Kind: dataset.WarnUnlistedImage, Count: 1, First: []string{"images/c.png"}, Message: "1 image file is not named by the annotations; not evaluated"},
+		{Kind: dataset.WarnSkippedType, Count: 1, First: []string{"images/tiff/b.tif"}, Message: "1 file skipped for their type (detparity reads .jpg .jpeg .png .bmp)"},
+		{Kind: dataset.WarnMissingArea, Count: 1, First: []string{"annotations[1] (id 2)"}, Message: "1 COCO annotation has no area; the box area is used"},
+	}, ds.Warnings)
+
+	for _, area := range []string{"-1", "1e999", `"big"`} {
+		imgtest.Write(t, js, []byte(`{"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "x"}],
+			"annotations": [{"id": 3, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "area": `+area+`}]}`))
+		_, err := dataset.Open(bg, dir, dataset.DefaultOptions())
+		require.Error(t, err, area)
+		if area != `"big"` {
+			assert.EqualError(t, err, "dataset: "+js+": annotations[0] (id 3): area = "+area+", expected a finite number >= 0")
+		}
 	}
 }

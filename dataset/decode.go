@@ -9,7 +9,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"os"
 
 	"golang.org/x/image/bmp"
 
@@ -41,7 +40,13 @@ const DefaultMaxPixels = 100_000_000
 // without compositing or premultiplying (the stored colour is kept, as cv2.imread with
 // IMREAD_COLOR does). A JPEG's EXIF orientation tag is applied, as cv2.imread does, so
 // the result has the displayed size; other formats carry no orientation here (OpenCV
-// 4.6 applies it to JPEG only).
+// 4.6 applies it to JPEG only). Palette entries keep their stored colour whatever their
+// transparency (libpng's png_set_palette_to_rgb then png_set_strip_alpha in
+// cv2.imread), so a fully transparent entry is not turned black.
+//
+// JPEG coded with arithmetic coding, losslessly or hierarchically is refused with an
+// error naming the coding (Go's image/jpeg reads baseline and progressive Huffman-coded
+// JPEG only); libjpeg, and so the opencv decoder, reads arithmetic-coded files.
 //
 // JPEG pixels differ from libjpeg's (cv2.imread): Go's image/jpeg rounds its IDCT
 // differently (1 level) and replicates subsampled chroma where libjpeg interpolates it
@@ -57,7 +62,7 @@ func (GoDecoder) Name() string { return "go" }
 
 // Decode reads path and returns its pixels in RGB order.
 func (d GoDecoder) Decode(path string) (frame.Image, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path, -1, "")
 	if err != nil {
 		return frame.Image{}, fmt.Errorf("dataset: decode: %w", err)
 	}
@@ -68,6 +73,10 @@ func (d GoDecoder) Decode(path string) (frame.Image, error) {
 	}
 	if err := hdr.check(path, d.MaxPixels); err != nil {
 		return frame.Image{}, err
+	}
+	if hdr.format == "jpeg" && hdr.sof > 0xC2 {
+		return frame.Image{}, fmt.Errorf("dataset: decode %s: %s JPEG (SOF%d), which Go's image/jpeg cannot decode (it reads baseline and progressive Huffman-coded JPEG); decode it with decoder=opencv (libjpeg)",
+			path, sofNames[hdr.sof], hdr.sof-0xC0)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return frame.Image{}, fmt.Errorf("dataset: decode %s: %w", path, err)
@@ -132,7 +141,7 @@ func checked(path string, hdr header, maxPixels int) (w, h int, err error) {
 }
 
 func headerOf(path string) (header, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path, -1, "")
 	if err != nil {
 		return header{}, fmt.Errorf("dataset: decode: %w", err)
 	}
@@ -143,7 +152,8 @@ func headerOf(path string) (header, error) {
 type header struct {
 	format      string
 	w, h        int
-	orientation int // EXIF orientation 1..8 (JPEG only; 1 otherwise)
+	orientation int  // EXIF orientation 1..8 (JPEG only; 1 otherwise)
+	sof         byte // JPEG frame marker (0xC0 baseline, ...); 0 for other formats
 }
 
 // displayed is the size after the EXIF orientation (5..8 swap width and height).
@@ -194,7 +204,10 @@ func readHeader(path string, f io.ReadSeeker) (header, error) {
 	var err error
 	switch format {
 	case "jpeg":
-		cfg, err = jpeg.DecodeConfig(br)
+		var info jpegInfo
+		if info, err = readJPEGHeader(br); err == nil {
+			return header{format: format, w: info.w, h: info.h, orientation: info.orientation, sof: info.sof}, nil
+		}
 	case "png":
 		cfg, err = png.DecodeConfig(br)
 	case "bmp":
@@ -203,14 +216,7 @@ func readHeader(path string, f io.ReadSeeker) (header, error) {
 	if err != nil {
 		return header{}, fmt.Errorf("dataset: decode %s: bad %s header: %w", path, format, err)
 	}
-	hdr := header{format: format, w: cfg.Width, h: cfg.Height, orientation: 1}
-	if format == "jpeg" {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return header{}, fmt.Errorf("dataset: decode %s: %w", path, err)
-		}
-		hdr.orientation = jpegOrientation(bufio.NewReader(f))
-	}
-	return hdr, nil
+	return header{format: format, w: cfg.Width, h: cfg.Height, orientation: 1}, nil
 }
 
 // toRGB converts any decoded image to 8-bit RGB, dropping alpha without compositing.
@@ -245,17 +251,47 @@ func toRGB(img image.Image) frame.Image {
 				i += 3
 			}
 		}
+	case *image.Paletted:
+		// The stored colour of each entry: image/png gives entries with a tRNS alpha as
+		// color.NRGBA, whose conversion below would premultiply (alpha 0: black).
+		lut := make([][3]uint8, len(m.Palette))
+		for k, c := range m.Palette {
+			lut[k] = storedRGB(c)
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, y):]
+			for x := 0; x < b.Dx(); x++ {
+				var c [3]uint8
+				if int(row[x]) < len(lut) {
+					c = lut[row[x]]
+				}
+				p[i], p[i+1], p[i+2] = c[0], c[1], c[2]
+				i += 3
+			}
+		}
 	default:
-		// Non-premultiplied 16-bit view, then the high byte: the stored colour with
-		// alpha dropped (for *image.RGBA with alpha < 255 the colour is recovered by
-		// un-premultiplying, exact up to the premultiplied rounding).
 		for y := b.Min.Y; y < b.Max.Y; y++ {
 			for x := b.Min.X; x < b.Max.X; x++ {
-				c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
-				p[i], p[i+1], p[i+2] = uint8(c.R>>8), uint8(c.G>>8), uint8(c.B>>8)
+				c := storedRGB(img.At(x, y))
+				p[i], p[i+1], p[i+2] = c[0], c[1], c[2]
 				i += 3
 			}
 		}
 	}
 	return out
+}
+
+// storedRGB is the 8-bit colour stored for c, alpha dropped: the high byte of each
+// channel of a non-premultiplied colour (as libpng's png_set_strip_16), and for a
+// premultiplied one the colour recovered by un-premultiplying (exact up to the
+// premultiplied rounding; no decoder here produces one with alpha < 255).
+func storedRGB(c color.Color) [3]uint8 {
+	switch v := c.(type) {
+	case color.NRGBA:
+		return [3]uint8{v.R, v.G, v.B}
+	case color.NRGBA64:
+		return [3]uint8{uint8(v.R >> 8), uint8(v.G >> 8), uint8(v.B >> 8)}
+	}
+	n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
+	return [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
 }

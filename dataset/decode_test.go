@@ -1,6 +1,7 @@
 package dataset_test
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math/rand/v2"
@@ -182,6 +183,10 @@ func TestGoDecoderEXIFOrientation(t *testing.T) {
 				ow, oh = H, W
 			}
 			require.Equal(t, [2]int{ow, oh}, [2]int{im.W, im.H}, "orientation %d", o)
+			got, err := dataset.Orientation(p)
+			require.NoError(t, err)
+			assert.Equal(t, int(o), got)
+			assert.Equal(t, plain, dataset.Unorient(im, int(o)), "Unorient undoes orientation %d", o)
 			w, h, err := dataset.DecodeConfig(p)
 			require.NoError(t, err)
 			assert.Equal(t, [2]int{ow, oh}, [2]int{w, h}, "DecodeConfig, orientation %d", o)
@@ -198,4 +203,48 @@ func TestGoDecoderEXIFOrientation(t *testing.T) {
 	im, err := dataset.GoDecoder{}.Decode(p)
 	require.NoError(t, err)
 	assert.Equal(t, plain, im)
+}
+
+// TestGoDecoderPaletteTransparency: every palette entry decodes to its stored colour
+// whatever its alpha, as cv2.imread does (libpng expands the palette, then strips
+// alpha); image/png's colours premultiplied by alpha made transparent entries black.
+// dataset/opencv.TestNastyFiles checks the same files against OpenCV itself.
+func TestGoDecoderPaletteTransparency(t *testing.T) {
+	src := imgtest.PaletteWithAlpha(16, 16)
+	p := imgtest.Write(t, filepath.Join(t.TempDir(), "pal.png"), imgtest.PNG(t, src))
+	im, err := dataset.GoDecoder{}.Decode(p)
+	require.NoError(t, err)
+	want := make([]uint8, 0, 3*16*16)
+	for _, idx := range src.Pix {
+		c := src.Palette[idx].(color.NRGBA)
+		want = append(want, c.R, c.G, c.B)
+	}
+	assert.Equal(t, want, im.Pix)
+}
+
+// TestGoDecoderArithmeticJPEG: Go's image/jpeg cannot decode arithmetic-coded JPEG; the
+// Go decoder says so, naming the coding and the decoder that reads it, while the
+// header (size, EXIF orientation) is read as for any JPEG. See testdata/arith/README.md.
+func TestGoDecoderArithmeticJPEG(t *testing.T) {
+	dir := filepath.Join("testdata", "arith")
+	for _, c := range []struct {
+		name, coding string
+		sof          int
+		w, h         int
+	}{
+		{"arith.jpg", "arithmetic-coded (extended sequential)", 9, 64, 48},
+		{"arith-progressive.jpg", "arithmetic-coded (progressive)", 10, 64, 48},
+		{"arith-exif6.jpg", "arithmetic-coded (extended sequential)", 9, 48, 64},
+	} {
+		p := filepath.Join(dir, c.name)
+		_, err := dataset.GoDecoder{}.Decode(p)
+		assert.EqualError(t, err, fmt.Sprintf("dataset: decode %s: %s JPEG (SOF%d), which Go's image/jpeg cannot decode "+
+			"(it reads baseline and progressive Huffman-coded JPEG); decode it with decoder=opencv (libjpeg)", p, c.coding, c.sof))
+		w, h, err := dataset.DecodeConfig(p)
+		require.NoError(t, err)
+		assert.Equal(t, [2]int{c.w, c.h}, [2]int{w, h}, c.name)
+	}
+	im, err := dataset.GoDecoder{}.Decode(filepath.Join(dir, "baseline.jpg"))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{64, 48}, [2]int{im.W, im.H})
 }

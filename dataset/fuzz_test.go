@@ -56,15 +56,36 @@ func FuzzParseLabels(f *testing.F) {
 	})
 }
 
-// FuzzParseNames: names files (classes.txt and data.yaml) of any content. On success
-// there is at least one name, none empty, txt names carry no surrounding whitespace.
+// FuzzParseNames: names files (classes.txt and data.yaml, the latter through the YAML
+// library and the PyYAML typing of ParseNamesYAML) of any content. On success there is
+// at least one name, none empty, txt names carry no surrounding whitespace. The split
+// keys of the same text (a data YAML's val:) parse to non-empty paths or an error naming
+// the file.
 func FuzzParseNames(f *testing.F) {
 	f.Add("person\ncar\n")
 	f.Add("names: [person, 'it''s', \"a, b\"]  # inline\nnc: 3\n")
 	f.Add("names:\n  1: car\n  0: person\n")
 	f.Add("names: {0: a, 1: 'b'}\n")
 	f.Add("names:\n- a\n- \"b\\u00e9\"\n")
+	f.Add("names: [yes, 010, 1.50, 1:30, .inf, 2002-12-14, &a x, *a]\nnc: 8\n")
+	f.Add("path: ../d\nval: [images/val, list.txt]\nnames: {true: a, 0.0: b}\n")
+	f.Add("nc: 3\nval: 2017\n")
 	f.Fuzz(func(t *testing.T, text string) {
+		const yml = "fz/data.yaml"
+		if vals, present, err := dataset.DataYAMLPaths(yml, text, "val"); err != nil {
+			if !strings.Contains(err.Error(), yml) {
+				t.Fatalf("val: error does not name the file: %v", err)
+			}
+		} else {
+			if present != (len(vals) > 0) {
+				t.Fatalf("val: present %v with %d paths", present, len(vals))
+			}
+			for _, v := range vals {
+				if v == "" {
+					t.Fatalf("val: empty path in %q", vals)
+				}
+			}
+		}
 		for _, c := range []struct {
 			path  string
 			parse func(string, string) ([]string, error)

@@ -1,6 +1,8 @@
 package dataset_test
 
 import (
+	"encoding/json"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,4 +138,43 @@ func TestParseLabelsLongSegmentLine(t *testing.T) {
 	got, err := dataset.ParseLabels("l.txt", strings.NewReader(sb.String()), 200, 100, 1)
 	require.NoError(t, err)
 	assertObjects(t, []box.Object{{Box: box.Box{X1: 50, Y1: 25, X2: 150, Y2: 75}}}, got)
+}
+
+// TestDuplicateLabelsMatchUltralytics: the lines ParseLabels keeps, and the count of
+// dropped duplicates, equal what Ultralytics' verify_image_label keeps (np.unique over
+// the float32 rows, segments compared by their float32 bounding boxes), as computed
+// with numpy by scripts/ultralytics_dedup.py into testdata/dedup_cases.json.
+func TestDuplicateLabelsMatchUltralytics(t *testing.T) {
+	b, err := os.ReadFile("testdata/dedup_cases.json")
+	require.NoError(t, err)
+	var file struct {
+		Cases []struct {
+			Text    string `json:"text"`
+			Kept    []int  `json:"kept_lines"`
+			Removed int    `json:"removed"`
+		} `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(b, &file))
+	require.NotEmpty(t, file.Cases)
+	for _, c := range file.Cases {
+		got, dups, err := dataset.ParseLabelFile("l.txt", strings.NewReader(c.Text), 4)
+		require.NoError(t, err, c.Text)
+		assert.Equal(t, c.Removed, dups, c.Text)
+		var lines []string
+		for _, l := range strings.Split(c.Text, "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		var want []box.Object
+		for _, k := range c.Kept {
+			one, _, err := dataset.ParseLabelFile("l.txt", strings.NewReader(lines[k]), 4)
+			require.NoError(t, err)
+			want = append(want, one...)
+		}
+		assert.Equal(t, want, got, c.Text)
+		px, err := dataset.ParseLabels("l.txt", strings.NewReader(c.Text), 64, 48, 4)
+		require.NoError(t, err)
+		assert.Len(t, px, len(c.Kept), "ParseLabels drops the same lines")
+	}
 }

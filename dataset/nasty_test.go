@@ -38,6 +38,10 @@ var goNasty = map[string]struct {
 	"png-gray16.png":            {w: 9, h: 5},
 	"png-rgba.png":              {w: 9, h: 5},
 	"png-palette.png":           {w: 9, h: 5},
+	"png-palette-trns.png":      {w: 9, h: 5},
+	"png-palette-alpha.png":     {w: 16, h: 16},
+	"jpeg-xmp-then-exif.jpg":    {w: 64, h: 48}, // orientation behind an XMP APP1: not applied (OpenCV 4.6)
+	"jpeg-exif-then-xmp.jpg":    {w: 48, h: 64}, // orientation 6 in the first APP1: applied
 	"png-1x1.png":               {w: 1, h: 1},
 	"bmp-rgb.bmp":               {w: 9, h: 5},
 	"png-content.jpg":           {w: 9, h: 5},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -27,9 +26,16 @@ type VOCAnnotation struct {
 	Difficult []bool
 }
 
-// ReadVOC opens and parses the VOC annotation file at path; see ParseVOC.
+// ReadVOC opens and parses the VOC annotation file at path; see ParseVOC. A path that
+// is not a regular file, or is larger than DefaultOptions().MaxLabelBytes, is refused
+// before it is read.
 func ReadVOC(path string, names []string) (*VOCAnnotation, error) {
-	f, err := os.Open(path)
+	return readVOC(path, names, DefaultOptions().MaxLabelBytes)
+}
+
+// readVOC is ReadVOC with the size cap limit.
+func readVOC(path string, names []string, limit int64) (*VOCAnnotation, error) {
+	f, _, err := openRegular(path, limit, "Options.MaxLabelBytes")
 	if err != nil {
 		return nil, fmt.Errorf("dataset: VOC annotation: %w", err)
 	}

@@ -1,14 +1,13 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/detparity/detparity/box"
 )
 
 // VOCClasses are the 20 Pascal VOC classes in the order of the VOC devkit and
@@ -40,8 +39,13 @@ var VOCClasses = []string{
 // no .xml file, when a <filename> is absolute or leaves JPEGImages, when two
 // annotations name the same image, and when the named image file does not exist
 // (naming the annotation and the file). Difficult objects are kept and flagged:
-// LabelsDetailed returns them, Labels leaves them out.
-func OpenVOC(dir string) (*Dataset, error) {
+// LabelsDetailed returns them, Labels leaves them out. Annotation files are regular
+// files of at most o.MaxLabelBytes; unlisted images are also counted in
+// Dataset.Warnings (WarnUnlistedImage), with files skipped for their type.
+func OpenVOC(ctx context.Context, dir string, o Options) (*Dataset, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	imgDir := filepath.Join(dir, "JPEGImages")
 	annDir := filepath.Join(dir, "Annotations")
 	for _, d := range []string{imgDir, annDir} {
@@ -50,13 +54,10 @@ func OpenVOC(dir string) (*Dataset, error) {
 				dir, filepath.Base(d))
 		}
 	}
-	ds := &Dataset{Dir: dir, Format: FormatVOC, imagesDir: imgDir, voc: map[string]*VOCAnnotation{}}
-	hasNames := slices.ContainsFunc(NamesFiles, func(n string) bool {
-		_, err := os.Stat(filepath.Join(dir, n))
-		return err == nil
-	})
-	if hasNames {
-		names, file, err := readNames(dir)
+	ds := &Dataset{Dir: dir, Format: FormatVOC, imagesDir: imgDir, voc: map[string]*VOCAnnotation{}, Orphans: []string{}}
+	ws := newWarnings(dir, o)
+	if findNames([]string{dir}) != "" {
+		names, file, err := readNames([]string{dir}, o)
 		if err != nil {
 			return nil, err
 		}
@@ -70,12 +71,17 @@ func OpenVOC(dir string) (*Dataset, error) {
 		return nil, fmt.Errorf("dataset: VOC annotations: %w", err)
 	}
 	byName := map[string]string{} // image name -> annotation file
-	for _, e := range entries {
+	for i, e := range entries {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("dataset: %s: stopped after %d of %d annotations: %w", annDir, i, len(entries), err)
+			}
+		}
 		if e.IsDir() || strings.ToLower(filepath.Ext(e.Name())) != ".xml" {
 			continue
 		}
 		xp := filepath.Join(annDir, e.Name())
-		ann, err := ReadVOC(xp, ds.Names)
+		ann, err := readVOC(xp, ds.Names, o.MaxLabelBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -103,20 +109,25 @@ func OpenVOC(dir string) (*Dataset, error) {
 	}
 	sort.Slice(ds.Items, func(i, j int) bool { return ds.Items[i].Name < ds.Items[j].Name })
 
-	if ds.Unlisted, err = unlistedImages(imgDir, func(rel string) bool { return byName[rel] != "" }); err != nil {
+	if ds.Unlisted, err = unlistedImages(ctx, imgDir, dir, ws, func(rel string) bool { return byName[rel] != "" }); err != nil {
 		return nil, err
 	}
+	ds.Warnings = ws.list()
 	return ds, nil
 }
 
 // vocLabels is LabelsDetailed for a VOC dataset.
-func (d *Dataset) vocLabels(it Item, imgW, imgH int) ([]box.Object, []bool, error) {
+func (d *Dataset) vocLabels(it Item, imgW, imgH int) ([]Truth, error) {
 	ann, ok := d.voc[it.LabelPath]
 	if !ok {
-		return nil, nil, fmt.Errorf("dataset: %s: annotation %s is not part of %s", it.ImagePath, it.LabelPath, d.Dir)
+		return nil, fmt.Errorf("dataset: %s: annotation %s is not part of %s", it.ImagePath, it.LabelPath, d.Dir)
 	}
 	if err := checkSize(it, imgW, imgH); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return slices.Clone(ann.Objects), slices.Clone(ann.Difficult), nil
+	out := make([]Truth, len(ann.Objects))
+	for k, o := range ann.Objects {
+		out[k] = Truth{Object: o, Difficult: ann.Difficult[k], Area: o.W() * o.H()}
+	}
+	return out, nil
 }

@@ -49,7 +49,7 @@ func goodVOC(t *testing.T, dir string) {
 func TestOpenVOCStandardClasses(t *testing.T) {
 	dir := t.TempDir()
 	goodVOC(t, dir)
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.NoError(t, err)
 	assert.Equal(t, dataset.FormatVOC, ds.Format)
 	assert.Equal(t, filepath.Join(dir, "JPEGImages"), ds.ImagesDir())
@@ -70,11 +70,10 @@ func TestOpenVOCStandardClasses(t *testing.T) {
 	// tvmonitor = 19 in VOCClasses.
 	chair := box.Object{Box: box.Box{X1: 0, Y1: 1, X2: 10, Y2: 11}, Class: 8}
 	person := box.Object{Box: box.Box{X1: 2, Y1: 2, X2: 31, Y2: 23}, Class: 14}
-	objs, difficult, err := ds.LabelsDetailed(ds.Items[0], 32, 24)
+	truths, err := ds.LabelsDetailed(ds.Items[0], 32, 24)
 	require.NoError(t, err)
-	assert.Equal(t, []box.Object{chair, person}, objs)
-	assert.Equal(t, []bool{false, true}, difficult)
-	objs, err = ds.Labels(ds.Items[0], 32, 24)
+	assert.Equal(t, []dataset.Truth{{Object: chair, Area: 100}, {Object: person, Difficult: true, Area: 29 * 21}}, truths)
+	objs, err := ds.Labels(ds.Items[0], 32, 24)
 	require.NoError(t, err)
 	assert.Equal(t, []box.Object{chair}, objs, "Labels leaves the difficult person out")
 
@@ -101,7 +100,7 @@ func TestOpenVOCNamesFile(t *testing.T) {
 		"Annotations/a.xml": vocXML("a.png", "12", "12", vocObj("widget", "0", "1", "1", "5", "5")),
 		"classes.txt":       "gadget\nwidget\n",
 	})
-	ds, err := dataset.Open(dir)
+	ds, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"gadget", "widget"}, ds.Names)
 	assert.Equal(t, filepath.Join(dir, "classes.txt"), ds.NamesFile)
@@ -140,7 +139,7 @@ func TestOpenVOCErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeTree(t, dir, tc.files)
-			_, err := dataset.Open(dir)
+			_, err := dataset.Open(bg, dir, dataset.DefaultOptions())
 			assert.EqualError(t, err, strings.ReplaceAll(tc.want, "DIR", dir))
 		})
 	}

@@ -50,49 +50,67 @@ func (w *Warnings) Add(o Warnings) { w.InvertedBoxes += o.InvertedBoxes }
 func (w Warnings) Any() bool { return w.InvertedBoxes > 0 }
 
 // Decode turns the raw outputs of one run (in the order of s.Outputs) into detections in input-tensor pixels for
-// images 0..n-1 of the batch (a fixed-batch model run on fewer images has padding images after them, ignored).
+// images 0..n-1 of the batch (a fixed-batch model run on fewer images has padding images after them, ignored). A
+// model with a symbolic input size is decoded with the signature At(w, h) gives for the run's size.
 //
-// Raw layouts (yolo-nas, yolov8, yolov5, yolox) are first converted to boxes x1y1x2y2 and per-class scores in
-// float32, as the Python decoders do (x1 = cx - w/2; yolov5 and yolox score = cls*obj; yolox xy = (xy+grid)*stride,
-// wh = exp(wh)*stride), then post-processed with opts exactly like DecodeYOLONAS (super-gradients predict():
-// threshold, multi-label, top-k, torchvision batched_nms, MaxDet).
+// First every image's raw outputs are checked against the layout (each layout's checks hold for any input: scores
+// in [0, 1], softmax rows summing to 1, boxes in pixels or normalised as the layout says, x1 <= x2 where the
+// layout guarantees it, a constant objectness column, ...): implausible values are an error saying what looked
+// wrong and which layouts' checks the same outputs pass, never decoded into nonsense.
 //
-// NMS-baked and end-to-end layouts (yolo-nas-flat, yolo-nas-batch, end2end) already are detections: Decode keeps
-// the rows with score > opts.Conf (float32 comparison), stably sorted by score descending, at most opts.MaxDet.
-// Their class ids must be integers >= 0 and, when opts.NumClasses > 0, below it; num_predictions must lie in
-// [0, K]; FLAT image indices must be integers in [0, batch).
+// Raw layouts are then converted to boxes x1y1x2y2 in input pixels and per-class scores in float32, the way each
+// family's own code does it (see the Layout constants), and post-processed with opts exactly like DecodeYOLONAS
+// (super-gradients predict(): threshold, multi-label, top-k, torchvision batched_nms, MaxDet).
+//
+// NMS-baked and end-to-end layouts already are detections: Decode keeps the rows with score > opts.Conf (float32
+// comparison), stably sorted by score descending, at most opts.MaxDet. Their class ids must be integers >= 0 and,
+// when opts.NumClasses > 0, below it; counts must lie in range; FLAT image indices must be integers in
+// [0, batch).
 //
 // A NaN or infinite value in any box or score is an error naming the image and the row; so are the class id and
-// count violations above. Inverted boxes are counted in the returned Warnings.
+// count violations above. Errors name the layout decoded. Inverted boxes are counted in the returned Warnings.
 func (s *Signature) Decode(outs []Output, n int, opts Options) ([][]box.Detection, Warnings, error) {
 	var w Warnings
 	if err := opts.Validate(); err != nil {
 		return nil, w, err
 	}
-	if err := s.checkOutputs(outs, n); err != nil {
+	f := familyOf(s.Layout)
+	if f == nil {
+		return nil, w, fmt.Errorf("detect: model %s: no decoder for layout %q", s.Path, s.Layout)
+	}
+	if !s.sized() {
+		return nil, w, fmt.Errorf("detect: model %s (%s): the input size is symbolic; decode with the signature "+
+			"At(w, h) gives for the run's size", s.Path, s.Layout)
+	}
+	if err := s.checkShapes(outs, n); err != nil {
 		return nil, w, err
 	}
-	res := make([][]box.Detection, n)
-	var err error
-	switch s.Layout {
-	case LayoutYOLONAS, LayoutYOLOv8, LayoutYOLOv5, LayoutYOLOX:
-		for b := range n {
-			boxes, scores, a, c := s.rawImage(outs, b)
-			if res[b], err = DecodeYOLONAS(boxes, scores, a, c, opts); err != nil {
-				return nil, w, fmt.Errorf("detect: model %s (%s): image %d of the batch: %w", s.Path, s.Layout, b, err)
-			}
-		}
-	case LayoutYOLONASFlat:
-		res, err = s.decodeFlat(outs[0], n, opts)
-	case LayoutYOLONASBatch:
-		res, err = s.decodeBatch(outs, n, opts)
-	case LayoutEndToEnd:
-		res, err = s.decodeEndToEnd(outs[0], n, opts)
-	default:
-		err = fmt.Errorf("detect: model %s: no decoder for layout %q", s.Path, s.Layout)
-	}
+	s, err := s.forRun(outs)
 	if err != nil {
 		return nil, w, err
+	}
+	for b := range n {
+		if err := f.sanity(s, outs, b); err != nil {
+			return nil, w, s.withAlternatives(err, outs, b)
+		}
+	}
+	var res [][]box.Detection
+	if f.rows != nil {
+		if res, err = f.rows(s, outs, n, opts); err != nil {
+			return nil, w, err
+		}
+		for b := range res {
+			res[b] = finishBaked(res[b], opts)
+		}
+	} else {
+		res = make([][]box.Detection, n)
+		for b := range n {
+			boxes, scores, a, c := f.raw(s, outs, b)
+			if err := validateRaw(decoderName(s.Layout), boxes, scores, a, c); err != nil {
+				return nil, w, fmt.Errorf("detect: model %s (%s): image %d of the batch: %w", s.Path, s.Layout, b, err)
+			}
+			res[b] = postprocess(boxes, scores, a, c, opts)
+		}
 	}
 	for _, dets := range res {
 		for _, d := range dets {
@@ -104,13 +122,41 @@ func (s *Signature) Decode(outs []Output, n int, opts Options) ([][]box.Detectio
 	return res, w, nil
 }
 
-// checkOutputs verifies that outs are this signature's outputs and hold at least n images.
-func (s *Signature) checkOutputs(outs []Output, n int) error {
+// forRun returns the signature fitted to this run's output shapes when the declared shapes leave dimensions
+// unknown (symbolic input size), so that every row count is checked against the run's size; s itself otherwise.
+func (s *Signature) forRun(outs []Output) (*Signature, error) {
+	unknown := false
+	for _, o := range s.Outputs {
+		for _, d := range o.Shape[min(1, len(o.Shape)):] {
+			unknown = unknown || d < 0
+		}
+	}
+	if !unknown || s.Layout.Baked() && !s.DynamicSize {
+		return s, nil
+	}
+	t := s.clone()
+	t.Outputs = slices.Clone(s.Outputs)
+	for i, o := range outs {
+		t.Outputs[i].Shape = slices.Clone(o.Shape)
+		if s.Outputs[i].Shape[0] < 0 {
+			t.Outputs[i].Shape[0] = -1
+		}
+	}
+	t.role = map[string]int{}
+	if err := familyOf(s.Layout).check(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkShapes verifies that outs are this signature's outputs and hold at least n images.
+func (s *Signature) checkShapes(outs []Output, n int) error {
 	if len(outs) != len(s.Outputs) {
 		return fmt.Errorf("detect: model %s: decode got %d outputs, the model has %d", s.Path, len(outs), len(s.Outputs))
 	}
-	if n < 1 {
-		return fmt.Errorf("detect: model %s: decode of %d images, want >= 1", s.Path, n)
+	if n < 1 || (s.p.squeezed && n > 1) {
+		return fmt.Errorf("detect: model %s: decode of %d images, want >= 1 (1 when the outputs have no batch "+
+			"dimension)", s.Path, n)
 	}
 	for i, o := range outs {
 		want := s.Outputs[i]
@@ -137,7 +183,7 @@ func (s *Signature) checkOutputs(outs []Output, n int) error {
 				return fmt.Errorf("detect: model %s: output %q has shape %v, want %v", s.Path, o.Name, o.Shape, want.Shape)
 			}
 		}
-		if s.Layout != LayoutYOLONASFlat && o.Shape[0] < int64(n) {
+		if !s.rowsNotImages(i) && o.Shape[0] < int64(n) {
 			return fmt.Errorf("detect: model %s: output %q has batch %d, want >= %d images", s.Path, o.Name, o.Shape[0], n)
 		}
 		if (want.Type == "float32") != (o.Float != nil) {
@@ -147,76 +193,16 @@ func (s *Signature) checkOutputs(outs []Output, n int) error {
 	return nil
 }
 
-// rawImage converts image b of a raw layout's outputs to boxes [a*4] x1y1x2y2 and scores [a*c], float32.
-func (s *Signature) rawImage(outs []Output, b int) (boxes, scores []float32, a, c int) {
+// rowsNotImages reports whether output i's first dimension counts rows of all images rather than images (FLAT,
+// PaddleDetection's NMS rows, and outputs whose batch the exporter squeezed away).
+func (s *Signature) rowsNotImages(i int) bool {
 	switch s.Layout {
-	case LayoutYOLONAS:
-		bo, so := outs[s.role["boxes"]], outs[s.role["scores"]]
-		a, c = int(bo.Shape[1]), int(so.Shape[2])
-		return bo.Float[b*a*4 : (b+1)*a*4], so.Float[b*a*c : (b+1)*a*c], a, c
-	case LayoutYOLOv8:
-		o := outs[0]
-		rows, cols := int(o.Shape[1]), int(o.Shape[2]) // [4+C, A]
-		a, c = cols, rows-4
-		v := o.Float[b*rows*cols : (b+1)*rows*cols]
-		boxes, scores = make([]float32, 4*a), make([]float32, a*c)
-		for i := range a {
-			cxcywh(boxes[4*i:], v[i], v[cols+i], v[2*cols+i], v[3*cols+i])
-			for k := range c {
-				scores[i*c+k] = v[(4+k)*cols+i]
-			}
-		}
-		return boxes, scores, a, c
-	default: // LayoutYOLOv5, LayoutYOLOX: [A, 5+C]
-		o := outs[0]
-		a, w := int(o.Shape[1]), int(o.Shape[2])
-		c = w - 5
-		v := o.Float[b*a*w : (b+1)*a*w]
-		boxes, scores = make([]float32, 4*a), make([]float32, a*c)
-		var grid []yoloxCell
-		if s.Layout == LayoutYOLOX {
-			grid = yoloxGrid(s.Width, s.Height)
-		}
-		for i := range a {
-			r := v[i*w : (i+1)*w]
-			cx, cy, bw, bh := r[0], r[1], r[2], r[3]
-			if grid != nil {
-				g := grid[i]
-				cx = float32(cx+g.x) * g.stride
-				cy = float32(cy+g.y) * g.stride
-				bw = float32(math.Exp(float64(bw))) * g.stride
-				bh = float32(math.Exp(float64(bh))) * g.stride
-			}
-			cxcywh(boxes[4*i:], cx, cy, bw, bh)
-			for k := range c {
-				scores[i*c+k] = r[5+k] * r[4]
-			}
-		}
-		return boxes, scores, a, c
+	case LayoutYOLONASFlat:
+		return true
+	case LayoutPaddleNMS:
+		return i == s.role["rows"]
 	}
-}
-
-// cxcywh writes x1, y1, x2, y2 = cx -/+ w/2, cy -/+ h/2 in float32 (each operation rounded, as torch does).
-func cxcywh(dst []float32, cx, cy, w, h float32) {
-	hw, hh := w/2, h/2
-	dst[0], dst[1], dst[2], dst[3] = float32(cx-hw), float32(cy-hh), float32(cx+hw), float32(cy+hh)
-}
-
-// yoloxCell is one row of the YOLOX grids: the cell's x, y and its stride.
-type yoloxCell struct{ x, y, stride float32 }
-
-// yoloxGrid lists the cells of the stride 8, 16, 32 grids of a w x h input, row-major per grid, grids in stride
-// order: YOLOX demo_postprocess (hsize = h // stride, wsize = w // stride; meshgrid(arange(wsize), arange(hsize))).
-func yoloxGrid(w, h int) []yoloxCell {
-	cells := make([]yoloxCell, 0, GridAnchors(w, h))
-	for _, s := range yoloxStrides {
-		for y := range h / s {
-			for x := range w / s {
-				cells = append(cells, yoloxCell{float32(x), float32(y), float32(s)})
-			}
-		}
-	}
-	return cells
+	return len(s.Outputs[i].Shape) == 2 && s.p.squeezed
 }
 
 // maxClassID bounds the class ids read from NMS-baked and end-to-end outputs when Options.NumClasses is unset.
@@ -280,7 +266,8 @@ func finishBaked(dets []box.Detection, opts Options) []box.Detection {
 	return slices.Clip(out)
 }
 
-func (s *Signature) decodeFlat(o Output, n int, opts Options) ([][]box.Detection, error) {
+func rowsFlat(s *Signature, outs []Output, n int, opts Options) ([][]box.Detection, error) {
+	o := outs[0]
 	per := make([][]box.Detection, n)
 	batch := max(s.Batch, n)
 	rows := int(o.Shape[0])
@@ -301,13 +288,10 @@ func (s *Signature) decodeFlat(o Output, n int, opts Options) ([][]box.Detection
 		}
 		per[int(img)] = append(per[int(img)], d)
 	}
-	for b := range per {
-		per[b] = finishBaked(per[b], opts)
-	}
 	return per, nil
 }
 
-func (s *Signature) decodeBatch(outs []Output, n int, opts Options) ([][]box.Detection, error) {
+func rowsBatch(s *Signature, outs []Output, n int, opts Options) ([][]box.Detection, error) {
 	num, bx, sc, cl := outs[s.role["num"]], outs[s.role["boxes"]], outs[s.role["scores"]], outs[s.role["classes"]]
 	k := int(bx.Shape[1])
 	per := make([][]box.Detection, n)
@@ -326,12 +310,12 @@ func (s *Signature) decodeBatch(outs []Output, n int, opts Options) ([][]box.Det
 			}
 			per[b] = append(per[b], d)
 		}
-		per[b] = finishBaked(per[b], opts)
 	}
 	return per, nil
 }
 
-func (s *Signature) decodeEndToEnd(o Output, n int, opts Options) ([][]box.Detection, error) {
+func rowsEndToEnd(s *Signature, outs []Output, n int, opts Options) ([][]box.Detection, error) {
+	o := outs[0]
 	k := int(o.Shape[1])
 	per := make([][]box.Detection, n)
 	for b := range n {
@@ -344,7 +328,14 @@ func (s *Signature) decodeEndToEnd(o Output, n int, opts Options) ([][]box.Detec
 			}
 			per[b] = append(per[b], d)
 		}
-		per[b] = finishBaked(per[b], opts)
 	}
 	return per, nil
+}
+
+// decoderName is how validateRaw names a layout's decoder.
+func decoderName(l Layout) string {
+	if l == LayoutYOLONAS {
+		return "YOLO-NAS"
+	}
+	return string(l)
 }

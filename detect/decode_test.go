@@ -14,7 +14,7 @@ func ti(name, typ string, shape ...int64) TensorInfo {
 	return TensorInfo{Name: name, Type: typ, Shape: shape}
 }
 
-func sigFor(t *testing.T, l Layout, inShape []int64, outs ...TensorInfo) *Signature {
+func sigFor(t testing.TB, l Layout, inShape []int64, outs ...TensorInfo) *Signature {
 	t.Helper()
 	s, err := DetectLayout("x.onnx", []TensorInfo{ti("images", "float32", inShape...)}, outs, l)
 	require.NoError(t, err)
@@ -30,7 +30,6 @@ func TestDetectLayoutRules(t *testing.T) {
 	}{
 		{[]TensorInfo{ti("output0", "float32", 1, 84, 8400)}, LayoutYOLOv8},
 		{[]TensorInfo{ti("output0", "float32", 1, 25200, 85)}, LayoutYOLOv5},
-		{[]TensorInfo{ti("output", "float32", 1, 8400, 85)}, LayoutYOLOX},
 		{[]TensorInfo{ti("output0", "float32", 1, 300, 6)}, LayoutEndToEnd},
 		{[]TensorInfo{ti("output0", "float32", 1, 25200, 6)}, LayoutYOLOv5}, // one class: grid count beats end2end
 		{[]TensorInfo{ti("output0", "float32", 1, 5, 8400)}, LayoutYOLOv8},
@@ -48,10 +47,33 @@ func TestDetectLayoutRules(t *testing.T) {
 	assert.Equal(t, 80, s.NumClasses)
 	assert.Contains(t, s.Evidence, "yolov5 wants A = 3x8400 = 25200, got 25200")
 
-	_, err = DetectLayout("x.onnx", in, []TensorInfo{ti("output", "float32", 1, 1000, 85)}, LayoutAuto)
+	// [B,A,5+C] with A one per cell: YOLOX (raw offsets) and YOLOv6 (decoded boxes, objectness 1) have the same
+	// shape; only output values tell them apart (Inspect reads them), so the shapes alone are ambiguous, and both
+	// candidates are layouts --layout accepts.
+	_, err = DetectLayout("x.onnx", in, []TensorInfo{ti("output", "float32", 1, 8400, 85)}, LayoutAuto)
 	var amb *AmbiguousError
 	require.ErrorAs(t, err, &amb)
-	assert.Equal(t, []Layout{LayoutYOLOv5, LayoutYOLOX}, amb.Candidates)
+	assert.Equal(t, []Layout{LayoutYOLOX, LayoutYOLOv6}, amb.Candidates)
+	for _, l := range amb.Candidates {
+		_, err := DetectLayout("x.onnx", in, []TensorInfo{ti("output", "float32", 1, 8400, 85)}, l)
+		require.NoError(t, err, l)
+	}
+
+	// 1000 rows are no grid count at 640x640: no layout fits, and the error says what each wanted.
+	_, err = DetectLayout("x.onnx", in, []TensorInfo{ti("output", "float32", 1, 1000, 85)}, LayoutAuto)
+	require.ErrorIs(t, err, ErrLayout)
+	assert.Contains(t, err.Error(), "yolov5: a 3-anchor YOLOv5 head on a 640x640 input has 3x8400 = 25200 "+
+		"(strides 8/16/32) or 3x8500 = 25500 (strides 8/16/32/64) rows, the output has 1000")
+	assert.Contains(t, err.Error(), "yolox: a YOLOX head on a 640x640 input has 8400 (strides 8/16/32) rows")
+
+	// Naming a layout checks every dimension: a RetinaFace-like [1,16800,16] is not an 11-class YOLOv5.
+	_, err = DetectLayout("x.onnx", in, []TensorInfo{ti("output0", "float32", 1, 16800, 16)}, LayoutYOLOv5)
+	require.ErrorIs(t, err, ErrLayout)
+	assert.Contains(t, err.Error(), "the output has 16800")
+	// Without output values (Inspect reads them) the concatenated RetinaFace form cannot be confirmed.
+	_, err = DetectLayout("x.onnx", in, []TensorInfo{ti("output0", "float32", 1, 16800, 16)}, LayoutAuto)
+	require.ErrorIs(t, err, ErrLayout)
+	assert.Contains(t, err.Error(), "retinaface: told apart by output values")
 }
 
 // TestDecodeSanity: broken NMS-baked and end-to-end outputs are errors that name the model, image and row;
@@ -114,16 +136,16 @@ func TestDecodeSanity(t *testing.T) {
 	require.ErrorContains(t, err, "image 0, row 1: class id -1")
 
 	// Raw layouts: NaN anywhere is an error naming the image and anchor, even below the threshold.
-	v5 := sigFor(t, LayoutYOLOv5, img, ti("output0", "float32", 1, 10, 7))
-	vals := make([]float32, 70)
+	v5 := sigFor(t, LayoutYOLOv5, img, ti("output0", "float32", 1, 252, 7))
+	vals := make([]float32, 252*7)
 	vals[3*7+6] = float32(math.NaN())
-	_, _, err = dec(v5, o, Output{Name: "output0", Shape: []int64{1, 10, 7}, Float: vals})
+	_, _, err = dec(v5, o, Output{Name: "output0", Shape: []int64{1, 252, 7}, Float: vals})
 	require.ErrorContains(t, err, "x.onnx (yolov5): image 0 of the batch")
 	require.ErrorContains(t, err, "anchor 3: score of class 1 is NaN")
 
 	// Outputs that are not the signature's.
 	_, _, err = dec(v5, o, Output{Name: "output0", Shape: []int64{1, 11, 7}, Float: make([]float32, 77)})
-	require.ErrorContains(t, err, `output "output0" has shape [1 11 7], want [1 10 7]`)
+	require.ErrorContains(t, err, `output "output0" has shape [1 11 7], want [1 252 7]`)
 }
 
 // TestDecodeYOLOXGrid: a YOLOX row is placed on its cell: the grids are row-major per stride, strides 8, 16, 32 in

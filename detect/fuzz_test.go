@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,34 +14,92 @@ import (
 const fuzzModel = "fz/model.onnx"
 
 // fuzzSignatures are one small signature per output layout (64x64 input: 84 YOLOX grid cells), plus a
-// dynamic-batch YOLO-NAS, in the shapes DetectLayout accepts.
+// dynamic-batch YOLO-NAS, in the shapes DetectLayout accepts; the layouts whose parameters come from output values
+// get them set as a probe run would.
 func fuzzSignatures(tb testing.TB) []*Signature {
 	tb.Helper()
 	in := func(b int64) []TensorInfo { return []TensorInfo{ti("images", "float32", b, 3, 64, 64)} }
+	f32 := func(name string, shape ...int64) TensorInfo { return ti(name, "float32", shape...) }
 	specs := []struct {
 		l    Layout
-		b    int64
+		ins  []TensorInfo
 		outs []TensorInfo
 	}{
-		{LayoutYOLONAS, 1, []TensorInfo{ti("boxes", "float32", 1, 6, 4), ti("scores", "float32", 1, 6, 2)}},
-		{LayoutYOLONASFlat, 2, []TensorInfo{ti("flat", "float32", -1, 7)}},
-		{LayoutYOLONASBatch, 1, []TensorInfo{ti("num_predictions", "int64", 1, 1), ti("pred_boxes", "float32", 1, 5, 4),
-			ti("pred_scores", "float32", 1, 5), ti("pred_classes", "int64", 1, 5)}},
-		{LayoutYOLOv8, 1, []TensorInfo{ti("output0", "float32", 1, 6, 10)}},
-		{LayoutYOLOv5, 1, []TensorInfo{ti("output0", "float32", 1, 10, 7)}},
-		{LayoutYOLOX, 1, []TensorInfo{ti("output", "float32", 1, 84, 6)}},
-		{LayoutEndToEnd, 1, []TensorInfo{ti("output0", "float32", 1, 4, 6)}},
-		{LayoutYOLONAS, -1, []TensorInfo{ti("boxes", "float32", -1, 3, 4), ti("scores", "float32", -1, 3, 1)}},
+		{LayoutYOLONAS, in(1), []TensorInfo{f32("boxes", 1, 6, 4), f32("scores", 1, 6, 2)}},
+		{LayoutYOLONASFlat, in(2), []TensorInfo{f32("flat", -1, 7)}},
+		{LayoutYOLONASBatch, in(1), []TensorInfo{ti("num_predictions", "int64", 1, 1), f32("pred_boxes", 1, 5, 4),
+			f32("pred_scores", 1, 5), ti("pred_classes", "int64", 1, 5)}},
+		{LayoutYOLOv8, in(1), []TensorInfo{f32("output0", 1, 6, 84)}},
+		{LayoutYOLOv5, in(1), []TensorInfo{f32("output0", 1, 252, 7)}},
+		{LayoutYOLOX, in(1), []TensorInfo{f32("output", 1, 84, 6)}},
+		{LayoutEndToEnd, in(1), []TensorInfo{f32("output0", 1, 4, 6)}},
+		{LayoutYOLONAS, in(-1), []TensorInfo{f32("boxes", -1, 3, 4), f32("scores", -1, 3, 1)}},
+		{LayoutYOLOv6, in(1), []TensorInfo{f32("outputs", 1, 84, 7)}},
+		{LayoutUltralyticsNMS, in(1), []TensorInfo{f32("output0", 1, 4, 6)}},
+		{LayoutRTDETRUltralytics, in(1), []TensorInfo{f32("output0", 1, 5, 7)}},
+		{LayoutRTDETR, append(in(1), ti("orig_target_sizes", "int64", 1, 2)), []TensorInfo{
+			ti("labels", "int64", 1, 5), f32("boxes", 1, 5, 4), f32("scores", 1, 5)}},
+		{LayoutPaddleNMS, append(in(1), ti("scale_factor", "float32", 1, 2)), []TensorInfo{f32("rows", -1, 6),
+			ti("count", "int32", 1)}},
+		{LayoutSSD, in(1), []TensorInfo{f32("scores", 1, 6, 3), f32("boxes", 1, 6, 4)}},
+		{LayoutSSDPriors, in(1), []TensorInfo{f32("scores", 1, 235, 2), f32("boxes", 1, 235, 4)}},
+		{LayoutRetinaFace, in(1), []TensorInfo{f32("loc", 1, 168, 4), f32("conf", 1, 168, 2), f32("ldm", 1, 168, 10)}},
+		{LayoutRetinaFace, in(1), []TensorInfo{f32("output0", 1, 168, 16)}},
+		{LayoutNanoDetPlus, in(1), []TensorInfo{f32("output", 1, 84, 18)}},
+		{LayoutNanoDet, in(1), []TensorInfo{f32("output", 1, 84, 18)}},
+		{LayoutPicoDet, in(1), []TensorInfo{f32("c8", 1, 64, 2), f32("c16", 1, 16, 2), f32("c32", 1, 4, 2),
+			f32("r8", 1, 64, 16), f32("r16", 1, 16, 16), f32("r32", 1, 4, 16)}},
+		{LayoutFastestDet, in(1), []TensorInfo{f32("out", 1, 7, 4, 4)}},
+		{LayoutSCRFD, in(1), []TensorInfo{f32("s8", 128, 1), f32("s16", 32, 1), f32("s32", 8, 1), f32("b8", 128, 4),
+			f32("b16", 32, 4), f32("b32", 8, 4)}},
+		{LayoutYuNet, in(1), yunetOutputs(64, 64)},
 	}
 	sigs := make([]*Signature, len(specs))
 	for i, s := range specs {
-		sig, err := DetectLayout(fuzzModel, in(s.b), s.outs, s.l)
+		sig, err := fitWithValues(fuzzModel, s.ins, s.outs, s.l, 2, 3)
 		if err != nil {
 			tb.Fatalf("signature %d (%s): %v", i, s.l, err)
 		}
 		sigs[i] = sig
 	}
 	return sigs
+}
+
+// fitWithValues is DetectLayout with an explicit layout, setting the parameters a probe run would read from values
+// (GFL: c classes, reg_max r; concatenated RetinaFace: logits) for the layouts that need them.
+func fitWithValues(path string, ins, outs []TensorInfo, l Layout, c, r int) (*Signature, error) {
+	s := &Signature{Path: path, Inputs: ins, Outputs: outs, role: map[string]int{}}
+	if err := s.checkInput(); err != nil {
+		return nil, err
+	}
+	s.Layout, s.Explicit = l, true
+	if err := familyOf(l).check(s); err != nil {
+		return nil, err
+	}
+	if s.p.needValues {
+		s.p.needValues = false
+		switch l {
+		case LayoutRetinaFace:
+			s.p.logits = true
+		default:
+			s.NumClasses, s.RegMax = c, r
+		}
+	}
+	return s, nil
+}
+
+// yunetOutputs are YuNet's 12 named outputs for a w x h input.
+func yunetOutputs(w, h int64) []TensorInfo {
+	var outs []TensorInfo
+	for _, role := range []struct {
+		name string
+		k    int64
+	}{{"cls", 1}, {"obj", 1}, {"bbox", 4}, {"kps", 10}} {
+		for _, st := range []int64{8, 16, 32} {
+			outs = append(outs, ti(role.name+"_"+strconv.Itoa(int(st)), "float32", 1, (h/st)*(w/st), role.k))
+		}
+	}
+	return outs
 }
 
 // fuzzDims are the replacement dimensions the shape jitter picks from: the dimensions a broken runtime or a
@@ -87,7 +146,7 @@ func buildOutputs(sig *Signature, data []byte, n int, raw bool, jitter uint16) [
 	for i, t := range sig.Outputs {
 		shape := append([]int64(nil), t.Shape...)
 		if shape[0] < 0 {
-			if sig.Layout == LayoutYOLONASFlat {
+			if sig.rowsNotImages(i) {
 				shape[0] = int64(next() % 9) // K rows
 			} else {
 				shape[0] = int64(n)
@@ -140,6 +199,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	for l := range sigs {
 		f.Add(uint8(l), plain, false, uint16(0), 0.25, 0.7, int16(1024), int16(300), true, false, uint8(0), uint8(1))
+		f.Add(uint8(l), plain[:40], false, uint16(0), 0.0, 0.7, int16(0), int16(0), true, false, uint8(0), uint8(1))
 		f.Add(uint8(l), plain[l:], false, uint16(0), 0.0, 0.5, int16(3), int16(2), false, true, uint8(2), uint8(2))
 	}
 	f.Add(uint8(0), []byte{1, 2, 0xFF, 4}, false, uint16(0), 0.1, 0.7, int16(0), int16(0), true, false, uint8(0), uint8(1))

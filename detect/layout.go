@@ -9,50 +9,136 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// Layout names how an exported detector lays out its outputs (../shared/SPEC.md §3).
+// Layout names how an exported detector lays out its outputs. Every layout's constant cites the public code that
+// defines it; docs/layouts.md has the table of layouts, their sources and how one is chosen or refused.
 type Layout string
 
 // The layouts Decode understands. The strings are what --layout accepts and what inspect prints.
 const (
-	// LayoutAuto asks Inspect / Open to detect the layout from the outputs.
+	// LayoutAuto asks Inspect / Open to detect the layout (see DetectLayout).
 	LayoutAuto Layout = ""
 	// LayoutYOLONAS is the YOLO-NAS traced export: boxes [B,N,4] x1y1x2y2 in input pixels and scores [B,N,C]
-	// after sigmoid, no objectness (super-gradients dfl_heads.py).
+	// after sigmoid, no objectness (Deci-AI/super-gradients 3.x, src/super_gradients/training/models/detection_models/
+	// yolo_nas/dfl_heads.py, NDFLHeads.forward).
 	LayoutYOLONAS Layout = "yolo-nas"
 	// LayoutYOLONASFlat is YOLO-NAS export(postprocessing=True) in the FLAT format: one [K,7] float32 output with
-	// rows image_index, x1, y1, x2, y2, confidence, class_index (super-gradients conversion/onnx/nms.py).
+	// rows image_index, x1, y1, x2, y2, confidence, class_index (super-gradients 3.x,
+	// src/super_gradients/conversion/onnx/nms.py).
 	LayoutYOLONASFlat Layout = "yolo-nas-flat"
-	// LayoutYOLONASBatch is the BATCH format: num_predictions [B,1] int64, pred_boxes [B,K,4], pred_scores [B,K],
-	// pred_classes [B,K] int64; rows past num_predictions are padding.
+	// LayoutYOLONASBatch is the BATCH format of the same exporter: num_predictions [B,1] int64, pred_boxes [B,K,4],
+	// pred_scores [B,K], pred_classes [B,K] int64; rows past num_predictions are padding. meituan/YOLOv6's
+	// --end2end --ort export (deploy/ONNX/export_onnx.py: num_dets, det_boxes, det_scores, det_classes) has the
+	// same form.
 	LayoutYOLONASBatch Layout = "yolo-nas-batch"
 	// LayoutYOLOv8 is Ultralytics YOLOv8 / YOLO11: [B,4+C,A], cx, cy, w, h in input pixels then C sigmoid class
-	// scores, no objectness (ultralytics head.py).
+	// scores, no objectness; A = the cells of the stride 8/16/32 (or 8..64) grids (ultralytics/ultralytics 8.x,
+	// ultralytics/nn/modules/head.py, Detect._inference).
 	LayoutYOLOv8 Layout = "yolov8"
-	// LayoutYOLOv5 is ultralytics/yolov5: [B,A,5+C], cx, cy, w, h, objectness, class probabilities; score = obj*cls.
+	// LayoutYOLOv5 is ultralytics/yolov5 (models/yolo.py, Detect.forward): [B,A,5+C], cx, cy, w, h, objectness,
+	// class probabilities; score = obj*cls; A = 3 anchors x the cells of the stride 8/16/32 (or 8..64) grids.
 	LayoutYOLOv5 Layout = "yolov5"
-	// LayoutYOLOX is the YOLOX default export: [B,A,5+C] raw per grid cell over strides 8, 16, 32 (row-major grids in
-	// that order): xy offsets and log-wh, then sigmoid objectness and class scores. Decoded as xy = (xy+grid)*stride,
-	// wh = exp(wh)*stride; score = obj*cls (YOLOX demo_utils.py demo_postprocess).
+	// LayoutYOLOX is the YOLOX default export (Megvii-BaseDetection/YOLOX 0.3 @0cba8ac, tools/export_onnx.py with
+	// decode_in_inference False): [B,A,5+C] raw per grid cell over strides 8, 16, 32 (row-major grids in that
+	// order): xy offsets and log-wh, then sigmoid objectness and class scores. Decoded as xy = (xy+grid)*stride,
+	// wh = exp(wh)*stride; score = obj*cls (yolox/utils/demo_utils.py, demo_postprocess).
 	LayoutYOLOX Layout = "yolox"
-	// LayoutEndToEnd is an NMS-free head (YOLOv10, YOLO26): [B,K,6] x1, y1, x2, y2, score, class.
+	// LayoutYOLOv6 is meituan/YOLOv6 0.4 @e86a483 (yolov6/models/effidehead.py, Detect.forward in eval mode, exported by
+	// deploy/ONNX/export_onnx.py): [B,A,5+C] with cx, cy, w, h already decoded in input pixels, a constant
+	// objectness column of 1.0 and C sigmoid class scores; A = the cells of the stride 8/16/32 (or 8..64) grids,
+	// one per cell. Same form as YOLOX, told apart by the constant objectness.
+	LayoutYOLOv6 Layout = "yolov6"
+	// LayoutEndToEnd is an NMS-free head (YOLOv10, YOLO26; ultralytics/nn/modules/head.py, v10Detect and
+	// Detect.postprocess with end2end): [B,K,6] x1, y1, x2, y2, score, class in input pixels.
 	LayoutEndToEnd Layout = "end2end"
+	// LayoutUltralyticsNMS is an Ultralytics export with nms=True (ultralytics/ultralytics 8.3 @002363f,
+	// ultralytics/engine/exporter.py, NMSModel): the
+	// same [B,K,6] rows as LayoutEndToEnd, zero-padded, after class-aware NMS inside the graph. Told apart from an
+	// end-to-end head by the metadata (args nms=True), never by shape.
+	LayoutUltralyticsNMS Layout = "ultralytics-nms"
+	// LayoutRTDETRUltralytics is Ultralytics' RT-DETR export (ultralytics/nn/modules/head.py, RTDETRDecoder.forward:
+	// torch.cat((dec_bboxes, dec_scores.sigmoid()), -1)): [B,Q,4+C], cx, cy, w, h normalised to 0..1 of the input,
+	// then C sigmoid class scores; no NMS: each query is one detection of its best class
+	// (ultralytics/models/rtdetr/predict.py, RTDETRPredictor.postprocess).
+	LayoutRTDETRUltralytics Layout = "rtdetr-ultralytics"
+	// LayoutRTDETR is lyuwenyu/RT-DETR @068dfde (rtdetrv2_pytorch/tools/export_onnx.py with
+	// src/zoo/rtdetr/rtdetr_postprocessor.py in deploy mode) and Peterande/D-FINE @1062403 (tools/export_onnx.py):
+	// inputs images and orig_target_sizes [B,2] (w, h), outputs labels [B,Q], boxes [B,Q,4] x1y1x2y2 in the
+	// pixels orig_target_sizes gives, scores [B,Q]; no NMS. detect feeds orig_target_sizes = the input tensor's
+	// w, h itself, so the boxes come out in input-tensor pixels.
+	LayoutRTDETR Layout = "rtdetr"
+	// LayoutPaddleNMS is a PaddleDetection export with NMS inside (PaddlePaddle/PaddleDetection 2.x,
+	// deploy/EXPORT_ONNX_MODEL.md; ppdet/modeling/layers.py, MultiClassNMS): inputs image, scale_factor [B,2] (and
+	// im_shape [B,2]), outputs rows [N,6] class, score, x1, y1, x2, y2 for all images in order and a count [B]
+	// per image. detect feeds scale_factor = 1, 1 and im_shape = the input's h, w, so boxes stay in input pixels.
+	LayoutPaddleNMS Layout = "paddle-nms"
+	// LayoutSSD is an SSD head with its decode inside the graph (Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB
+	// @dffdddd, vision/ssd/ssd.py, SSD.forward with is_test=True; qfgaohao/pytorch-ssd): scores [B,N,C+1] softmax
+	// with the background in column 0, boxes [B,N,4] x1y1x2y2 normalised to 0..1. Class k of the label set is
+	// column k+1.
+	LayoutSSD Layout = "ssd"
+	// LayoutSSDPriors is the same head without the decode (UltraFace's *_without_postprocessing.onnx exports):
+	// scores [B,N,C+1] softmax, boxes [B,N,4] raw offsets to priors, decoded with center variance 0.1 and size
+	// variance 0.2 (vision/utils/box_utils.py, convert_locations_to_boxes) against priors generated as
+	// UltraFace does for the input size (generate_priors with vision/ssd/config/fd_config.py's min_boxes and
+	// strides 8, 16, 32, 64; see PriorBoxes).
+	LayoutSSDPriors Layout = "ssd-priors"
+	// LayoutRetinaFace is biubug6/Pytorch_Retinaface @b984b4b (models/retinaface.py, RetinaFace.forward in phase test;
+	// convert_to_onnx.py): loc [B,N,4] offsets to priors, conf [B,N,2] softmax (face in column 1), landmarks
+	// [B,N,10] (not used for boxes) — or the three concatenated into one [B,N,16] (or loc+conf [B,N,6]) with conf
+	// as softmax or logits. Priors as layers/functions/prior_box.py builds them (min_sizes [[16,32],[64,128],
+	// [256,512]], steps 8, 16, 32, no clip), decoded with variances 0.1, 0.2 (utils/box_utils.py, decode).
+	LayoutRetinaFace Layout = "retinaface"
+	// LayoutNanoDetPlus is RangiLyu/nanodet 1.x @be9b4a9 NanoDet-Plus (nanodet/model/head/nanodet_plus_head.py,
+	// _forward_onnx, exported by tools/export_onnx.py): one [B,N,C+4*(R+1)] output, sigmoid class scores then
+	// 4 distributions of R+1 logits; N = the cells of ceil(H/s) x ceil(W/s) grids over strides 8..32 (or 8..64);
+	// box side = sum(softmax(dist)*bin)*stride from the cell's top-left corner (get_single_level_center_priors:
+	// arange(w)*stride), clamped to the input (distance2bbox with max_shape).
+	LayoutNanoDetPlus Layout = "nanodet-plus"
+	// LayoutNanoDet is the older NanoDet GFL head (nanodet/model/head/gfl_head.py and nanodet_head.py,
+	// _forward_onnx): the same output, but the cell centre is (x+0.5)*stride (get_single_level_center_point).
+	LayoutNanoDet Layout = "nanodet"
+	// LayoutPicoDet is PaddleDetection's PicoDet exported without post-processing (ppdet/modeling/heads/
+	// pico_head.py @c6839ea, PicoHeadV2.forward_eval with export_post_process False): per level a class-score output
+	// [B,L,C] (sigmoid) then per level a distribution output [B,L,4*(R+1)]; centre (x+cell_offset)*stride with the
+	// configs' cell_offset 0.5 (configs/picodet), box = centre -/+ sum(softmax(dist)*bin)*stride, not clamped.
+	LayoutPicoDet Layout = "picodet"
+	// LayoutFastestDet is dog-qiuqiu/FastestDet @50473cd (module/custom_layers.py, DetectHead; decode in utils/tool.py,
+	// handle_preds): one [B,5+C,H',W'] map, per cell obj (sigmoid), 4 raw box values, C softmax class scores;
+	// cx = (tanh(x)+col)/W', w = sigmoid(w) (both normalised), score = obj^0.6 * cls^0.4.
+	LayoutFastestDet Layout = "fastestdet"
+	// LayoutSCRFD is deepinsight/insightface SCRFD (python-package/insightface/model_zoo/scrfd.py @0bdfc69,
+	// SCRFD.forward):
+	// per stride a score [B,n,1] (sigmoid), bbox [B,n,4] distances and optional kps [B,n,10] output, ordered all
+	// scores, all bboxes, all kps; 3 strides (8, 16, 32) with 2 anchors per cell or 5 strides (8..128) with 1;
+	// anchor centre (x*stride, y*stride), box = centre -/+ distance*stride.
+	LayoutSCRFD Layout = "scrfd"
+	// LayoutYuNet is OpenCV's YuNet (opencv/opencv_zoo models/face_detection_yunet, 2023mar; decoded by opencv
+	// modules/objdetect/src/face_detect.cpp @0692bb4, FaceDetectorYNImpl::postProcess): per stride 8, 16, 32
+	// outputs cls_S, obj_S [B,n,1], bbox_S [B,n,4], kps_S [B,n,10]; score = sqrt(clamp(cls)*clamp(obj)),
+	// cx = (col+b0)*stride, w = exp(b2)*stride.
+	LayoutYuNet Layout = "yunet"
 )
 
-// Layouts returns every concrete layout, in the order of SPEC.md §3.
+// Layouts returns every concrete layout, in the order detection tries them and errors list them.
 func Layouts() []Layout {
-	return []Layout{LayoutYOLONAS, LayoutYOLONASFlat, LayoutYOLONASBatch, LayoutYOLOv8, LayoutYOLOv5, LayoutYOLOX,
-		LayoutEndToEnd}
+	out := make([]Layout, len(families))
+	for i, f := range families {
+		out[i] = f.layout
+	}
+	return out
 }
 
 // layoutAliases are other spellings users type for a layout.
 var layoutAliases = map[string]Layout{
 	"auto": LayoutAuto, "yolonas": LayoutYOLONAS, "yolo-nas-raw": LayoutYOLONAS, "flat": LayoutYOLONASFlat,
 	"batch": LayoutYOLONASBatch, "yolo11": LayoutYOLOv8, "yolov11": LayoutYOLOv8, "e2e": LayoutEndToEnd,
-	"yolov10": LayoutEndToEnd, "yolo26": LayoutEndToEnd,
+	"yolov10": LayoutEndToEnd, "yolo26": LayoutEndToEnd, "rt-detr": LayoutRTDETR, "d-fine": LayoutRTDETR,
+	"dfine": LayoutRTDETR, "rtdetrv2": LayoutRTDETR, "paddle": LayoutPaddleNMS, "ultraface": LayoutSSD,
 }
 
 // ParseLayout turns a --layout value into a Layout: a name from Layouts, "" or "auto", or an alias (yolonas,
-// yolo11, e2e, yolov10, flat, batch). An unknown name is an error listing the known ones.
+// yolo11, e2e, yolov10, yolo26, flat, batch, rt-detr, d-fine, paddle, ultraface). An unknown name is an error
+// listing the known ones.
 func ParseLayout(s string) (Layout, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
@@ -77,21 +163,8 @@ func layoutList(ls []Layout) string {
 
 // describeLayout is a one-line human description of a layout's outputs.
 func describeLayout(l Layout) string {
-	switch l {
-	case LayoutYOLONAS:
-		return "boxes [B,N,4] x1y1x2y2 + scores [B,N,C] (YOLO-NAS raw)"
-	case LayoutYOLONASFlat:
-		return "[K,7] image, x1, y1, x2, y2, score, class (YOLO-NAS with NMS, FLAT)"
-	case LayoutYOLONASBatch:
-		return "num_predictions [B,1], boxes [B,K,4], scores [B,K], classes [B,K] (YOLO-NAS with NMS, BATCH)"
-	case LayoutYOLOv8:
-		return "[B,4+C,A] cx, cy, w, h, class scores (YOLOv8/YOLO11)"
-	case LayoutYOLOv5:
-		return "[B,A,5+C] cx, cy, w, h, objectness, class probabilities (YOLOv5)"
-	case LayoutYOLOX:
-		return "[B,A,5+C] raw grid over strides 8/16/32: xy offset, log wh, objectness, class scores (YOLOX)"
-	case LayoutEndToEnd:
-		return "[B,K,6] x1, y1, x2, y2, score, class (end-to-end, NMS-free)"
+	if f := familyOf(l); f != nil {
+		return f.describe
 	}
 	return string(l)
 }
@@ -99,7 +172,8 @@ func describeLayout(l Layout) string {
 // Baked reports whether the layout's outputs are final detections (NMS in the graph or an NMS-free head), so
 // Decode only reads rows instead of running NMS.
 func (l Layout) Baked() bool {
-	return l == LayoutYOLONASFlat || l == LayoutYOLONASBatch || l == LayoutEndToEnd
+	f := familyOf(l)
+	return f != nil && f.rows != nil
 }
 
 // TensorInfo is one input or output of an ONNX model as ONNX Runtime reports it.
@@ -126,8 +200,9 @@ func tensorInfos(infos []ort.InputOutputInfo) []TensorInfo {
 	return out
 }
 
-// Signature is what an ONNX detector takes and gives, as found by Inspect or DetectLayout: its image input, its
-// outputs, the layout they are in and the roles of the outputs.
+// Signature is what an ONNX detector takes and gives, as found by Inspect or DetectLayout: its image input (and
+// the auxiliary inputs detect feeds itself), its outputs, the layout they are in, what the model's metadata says
+// and the roles of the outputs.
 type Signature struct {
 	// Path is the model file ("" when built from tensor infos alone).
 	Path string
@@ -137,33 +212,93 @@ type Signature struct {
 	Layout Layout
 	// Explicit is true when the layout was requested rather than detected.
 	Explicit bool
-	// Evidence says why the layout was chosen (shapes, names, anchor counts).
+	// Evidence says why the layout was chosen (shapes, names, anchor counts, metadata, output values).
 	Evidence string
+	// InputName is the image input's name.
+	InputName string
 	// InputType is "float32" (values as the preprocessing made them) or "uint8" (0..255, the graph casts and
 	// scales: super-gradients export(preprocessing=True)).
 	InputType string
-	// Width and Height are the input's W and H in pixels.
+	// InputLayout is "nchw" ([B,3,H,W]) or "nhwc" ([B,H,W,3]): the element order RunBatch's tensors must have.
+	InputLayout string
+	// Width and Height are the input's W and H in pixels; 0 for a symbolic dimension (see DynamicSize).
 	Width, Height int
+	// DynamicSize is true when H or W is symbolic (Ultralytics dynamic=True): the model runs at the size each
+	// RunBatch call gives, and At(w, h) gives the signature Decode needs for that size.
+	DynamicSize bool
 	// Batch is the input's fixed batch size, or 0 when the batch dimension is dynamic.
 	Batch int
-	// NumClasses is C as the output shapes tell it, 0 for layouts whose shapes do not (NMS-baked, end-to-end).
+	// Aux are the inputs other than the image, which detect fills itself for every run (see AuxInput).
+	Aux []AuxInput
+	// NumClasses is C as the output shapes (or values) tell it, 0 for layouts whose outputs do not (NMS-baked,
+	// end-to-end, rtdetr).
 	NumClasses int
 	// Anchors is the number of candidate rows per image: N or A for raw layouts, K for baked ones (0 when dynamic).
 	Anchors int
-	// Probed is true when some output dimensions were unknown in the graph and were read from a run on a zero
-	// image (Inspect does this; the first dimension, batch or detection count, is never filled in).
+	// Strides are the feature strides the layout's grids use (YOLO heads, GFL heads, face heads, FastestDet), in
+	// row order; nil for layouts without grids.
+	Strides []int
+	// RegMax is R of a GFL head's 4*(R+1) distribution bins (nanodet, nanodet-plus, picodet); 0 otherwise.
+	RegMax int
+	// Probed is true when the model was run once on a zero input during Inspect: to read output dimensions the
+	// graph leaves unknown, or to tell layouts apart by their output values.
 	Probed bool
+	// Metadata is what the file says about itself (never nil after Inspect; nil from DetectLayout).
+	Metadata *Metadata
 	// role maps an output role to its index in Outputs.
 	role map[string]int
+	// p holds layout parameters that are not exported fields.
+	p layoutParams
 }
 
-// DynamicAxes lists the input's dynamic dimensions by name ("batch", "height", ...), empty when all are fixed.
+// layoutParams are the per-layout decode parameters fit and the value probe fill.
+type layoutParams struct {
+	priors     *PriorBoxes // prior generator of ssd-priors and retinaface
+	logits     bool        // retinaface concatenated conf: logits (softmax in decode) rather than probabilities
+	levels     []int       // per-level layouts: output index of each level's first role (see the family)
+	perCell    int         // anchors per grid cell (scrfd, yolov5)
+	cellsFixed bool        // the layout's row count was checked against the grids
+	squeezed   bool        // per-level outputs without a batch dimension (older SCRFD exports): batch 1
+	needValues bool        // parameters still to be read from output values (family.values)
+}
+
+func (s *Signature) clone() *Signature {
+	t := *s
+	t.role = map[string]int{}
+	for k, v := range s.role {
+		t.role[k] = v
+	}
+	return &t
+}
+
+// fresh is a copy of s without layout: what fitting another layout starts from.
+func (s *Signature) fresh() *Signature {
+	t := s.clone()
+	t.Layout, t.Explicit, t.Evidence = "", false, ""
+	t.role = map[string]int{}
+	t.NumClasses, t.Anchors, t.Strides, t.RegMax, t.p = 0, 0, nil, 0, layoutParams{}
+	return t
+}
+
+// sized reports whether the input size is known (fixed, or set by At).
+func (s *Signature) sized() bool { return s.Width > 0 && s.Height > 0 }
+
+// DynamicAxes lists the image input's dynamic dimensions by name ("batch", "height", ...), empty when all are
+// fixed.
 func (s *Signature) DynamicAxes() []string {
 	names := []string{"batch", "channels", "height", "width"}
+	if s.InputLayout == "nhwc" {
+		names = []string{"batch", "height", "width", "channels"}
+	}
 	var out []string
-	for i, d := range s.Inputs[0].Shape {
-		if d < 0 && i < len(names) {
-			out = append(out, names[i])
+	for _, in := range s.Inputs {
+		if in.Name != s.InputName {
+			continue
+		}
+		for i, d := range in.Shape {
+			if d < 0 && i < len(names) {
+				out = append(out, names[i])
+			}
 		}
 	}
 	return out
@@ -172,8 +307,64 @@ func (s *Signature) DynamicAxes() []string {
 // Describe is the layout's one-line description.
 func (s *Signature) Describe() string { return describeLayout(s.Layout) }
 
-// AmbiguousError is returned when the outputs fit several layouts and nothing (anchor counts, names) tells them
-// apart: the caller must say which one with Options.Layout / --layout.
+// At returns the signature for a run at w x h: s itself when the input size is fixed and w x h is it, a sized
+// copy (layout re-checked for that size) when the size is symbolic, and an error when w x h cannot be the
+// model's input.
+func (s *Signature) At(w, h int) (*Signature, error) {
+	if w < 1 || h < 1 {
+		return nil, fmt.Errorf("detect: model %s: input size %dx%d, want both >= 1", s.Path, w, h)
+	}
+	if !s.DynamicSize {
+		if w != s.Width || h != s.Height {
+			return nil, fmt.Errorf("detect: model %s: run of %dx%d tensors, the model takes %dx%d", s.Path, w, h,
+				s.Width, s.Height)
+		}
+		return s, nil
+	}
+	fw, fh := s.fixedSize()
+	if (fw > 0 && w != fw) || (fh > 0 && h != fh) {
+		return nil, fmt.Errorf("detect: model %s: input size %dx%d, but the model fixes %s", s.Path, w, h,
+			s.fixedDims())
+	}
+	t := s.clone()
+	t.Width, t.Height = w, h
+	if f := familyOf(t.Layout); f != nil {
+		t.role = map[string]int{}
+		if err := f.check(t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// fixedSize returns the image input's declared W and H (0 when symbolic).
+func (s *Signature) fixedSize() (w, h int) {
+	for _, in := range s.Inputs {
+		if in.Name == s.InputName && len(in.Shape) == 4 {
+			hi, wi := 2, 3
+			if s.InputLayout == "nhwc" {
+				hi, wi = 1, 2
+			}
+			return int(max(0, in.Shape[wi])), int(max(0, in.Shape[hi]))
+		}
+	}
+	return 0, 0
+}
+
+func (s *Signature) fixedDims() string {
+	w, h := s.fixedSize()
+	switch {
+	case w > 0:
+		return fmt.Sprintf("width %d", w)
+	case h > 0:
+		return fmt.Sprintf("height %d", h)
+	}
+	return "nothing"
+}
+
+// AmbiguousError is returned when the outputs fit several layouts and nothing (shapes, names, anchor counts,
+// metadata, output values) tells them apart: the caller must say which one with Options.Layout / --layout. Every
+// candidate listed is one --layout accepts for this model.
 type AmbiguousError struct {
 	// Path is the model file.
 	Path string
@@ -193,7 +384,8 @@ func (e *AmbiguousError) Error() string {
 		"pass the layout explicitly (--layout NAME / Options.Layout)", e.Path, e.Seen, layoutList(e.Candidates), e.Why)
 }
 
-// ErrLayout is wrapped by every error that says a model's inputs or outputs do not fit a (requested) layout.
+// ErrLayout is wrapped by every error that says a model's inputs or outputs do not fit a (requested) layout, and
+// by every error that says a run's output values are implausible for the layout.
 var ErrLayout = errors.New("outputs do not fit the layout")
 
 // fitError says why outputs do not fit one layout; it wraps ErrLayout.
@@ -210,194 +402,9 @@ func (e *fitError) Error() string {
 
 func (e *fitError) Unwrap() error { return ErrLayout }
 
-// GridAnchors is the number of cells of the stride 8, 16 and 32 grids of a w x h input (integer division, as
-// YOLOX and Ultralytics build them): 8400 at 640x640. YOLOv8 and YOLOX output one row per cell, a 3-anchor YOLOv5
-// three.
-func GridAnchors(w, h int) int {
-	n := 0
-	for _, s := range yoloxStrides {
-		n += (h / s) * (w / s)
-	}
-	return n
-}
-
-var yoloxStrides = [...]int{8, 16, 32}
-
-// Inspect reads the model's inputs and outputs with ONNX Runtime (calling Init) and detects its layout, or checks
-// that it fits want when want is not LayoutAuto. Errors name the file; an ambiguous model gives an *AmbiguousError.
-func Inspect(path string, want Layout) (*Signature, error) {
-	if err := Init(); err != nil {
-		return nil, fmt.Errorf("detect: inspect %s: %w", path, err)
-	}
-	ins, outs, err := ort.GetInputOutputInfo(path)
-	if err != nil {
-		return nil, fmt.Errorf("detect: model %s: ONNX Runtime cannot read it as an ONNX model: %w", path, err)
-	}
-	outInfos := tensorInfos(outs)
-	probed, err := probeShapes(path, tensorInfos(ins), outInfos)
-	if err != nil {
-		return nil, err
-	}
-	s, err := DetectLayout(path, tensorInfos(ins), outInfos, want)
-	if s != nil && probed {
-		s.Probed = true
-		s.Evidence += "; output dimensions the graph leaves unknown were read from a run on a zero image"
-	}
-	return s, err
-}
-
-// probeShapes fills output dimensions (other than the first, which may be the batch or a detection count) that
-// the graph leaves unknown, as torch.onnx does for some dynamic-batch exports, from one run on a zero image. It
-// reports whether it ran. The input must pass checkInput first; otherwise nothing is probed.
-func probeShapes(path string, ins, outs []TensorInfo) (bool, error) {
-	need := false
-	for _, o := range outs {
-		for _, d := range o.Shape[min(1, len(o.Shape)):] {
-			need = need || d < 0
-		}
-	}
-	probe := &Signature{Path: path, Inputs: ins, Outputs: outs}
-	if !need || probe.checkInput() != nil {
-		return false, nil
-	}
-	b := max(1, probe.Batch)
-	shape := ort.NewShape(int64(b), 3, int64(probe.Height), int64(probe.Width))
-	var in ort.Value
-	var err error
-	if probe.InputType == "uint8" {
-		in, err = ort.NewEmptyTensor[uint8](shape)
-	} else {
-		in, err = ort.NewEmptyTensor[float32](shape)
-	}
-	if err != nil {
-		return false, fmt.Errorf("detect: model %s: probe input: %w", path, err)
-	}
-	defer in.Destroy()
-	names := make([]string, len(outs))
-	for i, o := range outs {
-		names[i] = o.Name
-	}
-	sess, err := ort.NewDynamicAdvancedSession(path, []string{ins[0].Name}, names, nil)
-	if err != nil {
-		return false, fmt.Errorf("detect: model %s: probe session: %w", path, err)
-	}
-	defer sess.Destroy()
-	vals := make([]ort.Value, len(outs))
-	defer destroyAll(vals)
-	if err := sess.Run([]ort.Value{in}, vals); err != nil {
-		return false, fmt.Errorf("detect: model %s: probe run on a zero %v image (to learn output shapes the graph "+
-			"leaves unknown): %w", path, []int64(shape), err)
-	}
-	for i, v := range vals {
-		got := v.GetShape()
-		if len(got) != len(outs[i].Shape) {
-			return false, fmt.Errorf("detect: model %s: output %q declared %v but a run gave %v", path, outs[i].Name,
-				outs[i].Shape, []int64(got))
-		}
-		for k := 1; k < len(got); k++ {
-			if outs[i].Shape[k] < 0 {
-				outs[i].Shape[k] = got[k]
-			}
-		}
-	}
-	return true, nil
-}
-
-// DetectLayout checks the image input and finds the output layout from output count, element types, shapes and
-// names; with want != LayoutAuto it only checks that the outputs fit want. The image input must be the only input,
-// NCHW with 3 channels, fixed H and W, float32 or uint8; the batch may be dynamic.
-//
-// Auto-detection rules, for a w x h input with G = GridAnchors(w, h):
-//   - two float outputs [B,N,4] and [B,N,C] -> yolo-nas (if C is 4 too, names containing "box"/"score" decide);
-//   - one float output [K,7] -> yolo-nas-flat;
-//   - four outputs: an integer [B,1], a float [B,K,4] and two [B,K] -> yolo-nas-batch;
-//   - one float output [B,X,Y]: yolov8 fits when Y > X >= 5, yolov5 and yolox when X > Y >= 6, end2end when Y = 6.
-//     Among those that fit, the anchor count is evidence: Y = G for yolov8, X = 3G for yolov5 (3 anchors per cell
-//     on P3-P5), X = G for yolox, X not G or 3G for end2end. Exactly one with evidence, or exactly one that fits,
-//     wins; otherwise the result is an *AmbiguousError listing the candidates. So a default YOLOv5 (3 anchors per
-//     cell) and a default YOLOX, which have the same [B,A,5+C] form, are told apart by A, and a [B,A,5+C] whose A is
-//     neither 3G nor G is refused rather than guessed.
-func DetectLayout(path string, ins, outs []TensorInfo, want Layout) (*Signature, error) {
-	s := &Signature{Path: path, Inputs: ins, Outputs: outs, role: map[string]int{}}
-	if err := s.checkInput(); err != nil {
-		return nil, err
-	}
-	if want != LayoutAuto {
-		if _, err := ParseLayout(string(want)); err != nil {
-			return nil, err
-		}
-		s.Layout, s.Explicit, s.Evidence = want, true, "requested"
-		if err := s.fit(want); err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-	var fits []Layout
-	var errs []string
-	for _, l := range Layouts() {
-		t := &Signature{Path: path, Inputs: ins, Outputs: outs, role: map[string]int{}, Width: s.Width, Height: s.Height,
-			Batch: s.Batch, InputType: s.InputType}
-		if err := t.fit(l); err != nil {
-			var fe *fitError
-			if errors.As(err, &fe) {
-				errs = append(errs, fmt.Sprintf("%s: %s", l, fe.reason))
-			}
-			continue
-		}
-		fits = append(fits, l)
-	}
-	if len(fits) == 0 {
-		return nil, fmt.Errorf("detect: model %s: %w: it has %s; no known layout fits (%s)", path, ErrLayout,
-			s.seen(), strings.Join(errs, "; "))
-	}
-	chosen, why := s.decide(fits)
-	if chosen == LayoutAuto {
-		return nil, &AmbiguousError{Path: path, Seen: s.seen(), Inputs: ins, Outputs: outs, Candidates: fits, Why: why}
-	}
-	s.role = map[string]int{}
-	if err := s.fit(chosen); err != nil {
-		return nil, err
-	}
-	s.Layout, s.Evidence = chosen, why
-	return s, nil
-}
-
-// decide picks one of the fitting layouts from anchor-count evidence; LayoutAuto when it cannot.
-func (s *Signature) decide(fits []Layout) (Layout, string) {
-	if len(fits) == 1 {
-		return fits[0], "the only layout the outputs fit"
-	}
-	g := GridAnchors(s.Width, s.Height)
-	o := s.Outputs[0].Shape
-	var strong []Layout
-	var notes []string
-	for _, l := range fits {
-		x, y := o[len(o)-2], o[len(o)-1]
-		ev := false
-		switch l {
-		case LayoutYOLOv8:
-			ev = y == int64(g)
-			notes = append(notes, fmt.Sprintf("yolov8 wants A = %d grid cells, got %d", g, y))
-		case LayoutYOLOv5:
-			ev = x == int64(3*g)
-			notes = append(notes, fmt.Sprintf("yolov5 wants A = 3x%d = %d, got %d", g, 3*g, x))
-		case LayoutYOLOX:
-			ev = x == int64(g)
-			notes = append(notes, fmt.Sprintf("yolox wants A = %d, got %d", g, x))
-		case LayoutEndToEnd:
-			ev = x != int64(g) && x != int64(3*g)
-			notes = append(notes, fmt.Sprintf("end2end wants K not a grid count (%d or %d), got %d", g, 3*g, x))
-		}
-		if ev {
-			strong = append(strong, l)
-		}
-	}
-	why := fmt.Sprintf("input %dx%d has %d cells on the stride 8/16/32 grids: %s", s.Width, s.Height, g,
-		strings.Join(notes, "; "))
-	if len(strong) == 1 {
-		return strong[0], why
-	}
-	return LayoutAuto, why
+// bad makes the fitError of s's layout.
+func (s *Signature) bad(format string, a ...any) error {
+	return &fitError{path: s.Path, layout: s.Layout, reason: fmt.Sprintf(format, a...), seen: s.seen()}
 }
 
 func (s *Signature) seen() string {
@@ -414,169 +421,77 @@ func (s *Signature) seen() string {
 	return fmt.Sprintf("inputs: %s; outputs: %s", d(s.Inputs), d(s.Outputs))
 }
 
-// checkInput validates the image input and fills InputType, Width, Height, Batch.
-func (s *Signature) checkInput() error {
-	const want = "one input [B,3,H,W] (NCHW), float32 or uint8, fixed H and W > 0, B fixed or dynamic"
-	if len(s.Inputs) != 1 {
-		return fmt.Errorf("detect: model %s: %w: want %s; it has %s", s.Path, ErrLayout, want, s.seen())
-	}
-	in := s.Inputs[0]
-	if in.Type != "float32" && in.Type != "uint8" {
-		return fmt.Errorf("detect: model %s: %w: input %q is %s, want %s; it has %s", s.Path, ErrLayout, in.Name,
-			in.Type, want, s.seen())
-	}
-	d := in.Shape
-	if len(d) != 4 || d[1] != 3 || d[2] <= 0 || d[3] <= 0 || d[0] == 0 || d[0] < -1 {
-		hint := ""
-		if len(d) == 4 && d[3] == 3 && d[1] != 3 {
-			hint = " (this looks like NHWC; export with NCHW input)"
+// GridAnchors is the number of cells of the stride 8, 16 and 32 grids of a w x h input (integer division, as
+// YOLOX and Ultralytics build them): 8400 at 640x640. YOLOv8, YOLOv6 and YOLOX output one row per cell, a 3-anchor
+// YOLOv5 three.
+func GridAnchors(w, h int) int { return gridCells(w, h, yoloStrides, false) }
+
+var (
+	yoloStrides   = []int{8, 16, 32}
+	yoloStridesP6 = []int{8, 16, 32, 64}
+)
+
+// gridCells is the number of cells over the strides' grids: (h/s)*(w/s) with floor or ceil division.
+func gridCells(w, h int, strides []int, ceil bool) int {
+	n := 0
+	for _, s := range strides {
+		if ceil {
+			n += ((h + s - 1) / s) * ((w + s - 1) / s)
+		} else {
+			n += (h / s) * (w / s)
 		}
-		return fmt.Errorf("detect: model %s: %w: input %q has shape %v, want %s (a dynamic dimension shows as -1)%s; "+
-			"it has %s", s.Path, ErrLayout, in.Name, d, want, hint, s.seen())
 	}
-	s.InputType, s.Height, s.Width = in.Type, int(d[2]), int(d[3])
-	if d[0] > 0 {
-		s.Batch = int(d[0])
-	}
-	return nil
+	return n
 }
 
-// fit checks that the outputs fit layout l and fills roles, NumClasses and Anchors. Errors wrap ErrLayout.
-func (s *Signature) fit(l Layout) error {
-	bad := func(format string, a ...any) error {
-		return &fitError{path: s.Path, layout: l, reason: fmt.Sprintf(format, a...), seen: s.seen()}
+// Inspect reads the model's inputs, outputs and metadata with ONNX Runtime (calling Init) and detects its layout,
+// or checks that it fits want when want is not LayoutAuto. Auto-detection runs the model once on a zero input
+// (at the metadata's imgsz, or 640x640, when the input size is symbolic) and keeps only the layouts whose checks
+// its output values pass (see Decode); a requested layout is run only when its parameters need values (or output
+// dimensions are unknown). Signature.Probed says whether it ran. Errors name the file; an ambiguous model gives
+// an *AmbiguousError.
+func Inspect(path string, want Layout) (*Signature, error) {
+	if err := Init(); err != nil {
+		return nil, fmt.Errorf("detect: inspect %s: %w", path, err)
 	}
-	outs := s.Outputs
-	isF := func(t TensorInfo) bool { return t.Type == "float32" }
-	isI := func(t TensorInfo) bool { return t.Type == "int64" || t.Type == "int32" }
-	batchOK := func(t TensorInfo) bool {
-		return t.Shape[0] == -1 || s.Batch == 0 || t.Shape[0] == int64(s.Batch)
+	ins, outs, err := ort.GetInputOutputInfo(path)
+	if err != nil {
+		return nil, fmt.Errorf("detect: model %s: ONNX Runtime cannot read it as an ONNX model: %w", path, err)
 	}
-	switch l {
-	case LayoutYOLONAS:
-		if len(outs) != 2 || !isF(outs[0]) || !isF(outs[1]) || len(outs[0].Shape) != 3 || len(outs[1].Shape) != 3 {
-			return bad("want two float32 outputs [B,N,4] (boxes) and [B,N,C] (scores)")
-		}
-		bi := -1
-		switch a, b := outs[0].Shape[2] == 4, outs[1].Shape[2] == 4; {
-		case a && !b:
-			bi = 0
-		case b && !a:
-			bi = 1
-		case a && b:
-			has := func(t TensorInfo, w string) bool { return strings.Contains(strings.ToLower(t.Name), w) }
-			switch {
-			case has(outs[0], "box") && has(outs[1], "score"):
-				bi = 0
-			case has(outs[1], "box") && has(outs[0], "score"):
-				bi = 1
-			default:
-				return bad(`both outputs end in 4, so boxes and scores are told apart by names containing "box" and ` +
-					`"score", which these are not`)
-			}
-		default:
-			return bad("no output has last dimension 4 (the boxes)")
-		}
-		bo, so := outs[bi], outs[1-bi]
-		if bo.Shape[1] <= 0 || so.Shape[2] <= 0 || bo.Shape[1] != so.Shape[1] {
-			return bad("boxes %q has %d anchors but scores %q has %d; want the same fixed N > 0", bo.Name, bo.Shape[1],
-				so.Name, so.Shape[1])
-		}
-		if !batchOK(bo) || !batchOK(so) {
-			return bad("output batch differs from the input batch %d", s.Batch)
-		}
-		s.role["boxes"], s.role["scores"] = bi, 1-bi
-		s.NumClasses, s.Anchors = int(so.Shape[2]), int(bo.Shape[1])
-	case LayoutYOLONASFlat:
-		if len(outs) != 1 || !isF(outs[0]) || len(outs[0].Shape) != 2 || outs[0].Shape[1] != 7 {
-			return bad("want one float32 output [K,7]")
-		}
-		s.role["rows"] = 0
-		s.Anchors = max(0, int(outs[0].Shape[0]))
-	case LayoutYOLONASBatch:
-		if len(outs) != 4 {
-			return bad("want four outputs num_predictions [B,1], boxes [B,K,4], scores [B,K], classes [B,K]")
-		}
-		num, bx := -1, -1
-		var pairs []int
-		for i, t := range outs {
-			switch {
-			case len(t.Shape) == 2 && t.Shape[1] == 1 && isI(t) && num < 0:
-				num = i
-			case len(t.Shape) == 3 && t.Shape[2] == 4 && isF(t) && bx < 0:
-				bx = i
-			case len(t.Shape) == 2 && (isF(t) || isI(t)):
-				pairs = append(pairs, i)
-			}
-		}
-		if num < 0 || bx < 0 || len(pairs) != 2 {
-			return bad("want an integer [B,1] (num_predictions), a float32 [B,K,4] (boxes) and two [B,K] (scores, " +
-				"classes)")
-		}
-		sc, cl := pairs[0], pairs[1]
-		has := func(i int, w string) bool { return strings.Contains(strings.ToLower(outs[i].Name), w) }
-		switch {
-		case isF(outs[sc]) && isI(outs[cl]):
-		case isI(outs[sc]) && isF(outs[cl]):
-			sc, cl = cl, sc
-		case has(sc, "class") || has(cl, "score"):
-			sc, cl = cl, sc
-		case has(sc, "score") || has(cl, "class"):
-		default:
-			return bad("two [B,K] outputs of the same type: names containing \"score\" and \"class\" must tell them apart")
-		}
-		if !isF(outs[sc]) {
-			return bad("scores %q is %s, want float32", outs[sc].Name, outs[sc].Type)
-		}
-		k := outs[bx].Shape[1]
-		if outs[sc].Shape[1] != k || outs[cl].Shape[1] != k {
-			return bad("boxes, scores and classes must share K (%d)", k)
-		}
-		for _, i := range []int{num, bx, sc, cl} {
-			if !batchOK(outs[i]) {
-				return bad("output %q batch differs from the input batch %d", outs[i].Name, s.Batch)
-			}
-		}
-		s.role["num"], s.role["boxes"], s.role["scores"], s.role["classes"] = num, bx, sc, cl
-		s.Anchors = max(0, int(k))
-	case LayoutYOLOv8, LayoutYOLOv5, LayoutYOLOX, LayoutEndToEnd:
-		if len(outs) != 1 || !isF(outs[0]) || len(outs[0].Shape) != 3 {
-			return bad("want one float32 output of rank 3")
-		}
-		o := outs[0]
-		x, y := o.Shape[1], o.Shape[2]
-		if x <= 0 || y <= 0 {
-			return bad("output %q has dynamic dimensions %v, want fixed [B,X,Y]", o.Name, o.Shape)
-		}
-		if !batchOK(o) {
-			return bad("output batch differs from the input batch %d", s.Batch)
-		}
-		switch l {
-		case LayoutYOLOv8:
-			if !(y > x && x >= 5) {
-				return bad("want [B,4+C,A] with A > 4+C >= 5, got %v", o.Shape)
-			}
-			s.NumClasses, s.Anchors = int(x-4), int(y)
-		case LayoutYOLOv5, LayoutYOLOX:
-			if !(x > y && y >= 6) {
-				return bad("want [B,A,5+C] with A > 5+C >= 6, got %v", o.Shape)
-			}
-			// The row count is only evidence when detecting (see decide); a requested YOLOX must match the grid,
-			// or its rows cannot be given grid cells.
-			if g := GridAnchors(s.Width, s.Height); l == LayoutYOLOX && s.Explicit && x != int64(g) {
-				return bad("a YOLOX grid on a %dx%d input has %d cells over strides 8/16/32, the output has %d rows",
-					s.Width, s.Height, g, x)
-			}
-			s.NumClasses, s.Anchors = int(y-5), int(x)
-		case LayoutEndToEnd:
-			if y != 6 {
-				return bad("want [B,K,6], got %v", o.Shape)
-			}
-			s.Anchors = int(x)
-		}
-		s.role["out"] = 0
-	default:
-		return fmt.Errorf("detect: model %s: unknown layout %q", s.Path, l)
+	meta, err := readMetadata(path)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	base := &Signature{Path: path, Inputs: tensorInfos(ins), Outputs: tensorInfos(outs), Metadata: meta,
+		role: map[string]int{}}
+	if err := base.checkInput(); err != nil {
+		return nil, err
+	}
+	d := &detector{base: base, probe: func(s *Signature) ([]Output, error) { return probeRun(s) }}
+	if err := d.fillUnknownDims(); err != nil {
+		return nil, err
+	}
+	return d.detect(want)
+}
+
+// DetectLayout checks the inputs and finds the output layout from output count, element types, shapes and names
+// alone (no metadata, no output values: Inspect adds those); with want != LayoutAuto it only checks that the
+// outputs fit want. The image input may be NCHW or NHWC, float32 or uint8, with a fixed or dynamic batch and
+// fixed or symbolic H and W; other inputs must be ones detect feeds itself (AuxInput).
+//
+// Every layout checks every dimension it can: a grid layout's row count must be its grid count for the input
+// size (yolov8, yolov6 and yolox: the cells of the stride 8/16/32 or 8..64 grids; yolov5: three anchors per cell;
+// prior layouts: the priors' count), so a naming of the wrong layout is refused rather than decoded.
+//
+// Auto-detection: every layout whose shapes fit is a candidate; metadata that contradicts one drops it (an
+// Ultralytics export names its head: end2end, nms, RT-DETR or the Detect head, and its class count); when several
+// remain, their output values on a probe run (Inspect only) drop the ones whose values are implausible for them
+// (see Decode); then a unique candidate with evidence (a grid or prior count that matches, names, auxiliary inputs,
+// metadata) wins. Otherwise the result is an *AmbiguousError listing the candidates, each one --layout accepts.
+func DetectLayout(path string, ins, outs []TensorInfo, want Layout) (*Signature, error) {
+	base := &Signature{Path: path, Inputs: ins, Outputs: outs, role: map[string]int{}}
+	if err := base.checkInput(); err != nil {
+		return nil, err
+	}
+	return (&detector{base: base}).detect(want)
 }

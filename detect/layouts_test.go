@@ -3,7 +3,6 @@ package detect
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"math"
 	"path/filepath"
 	"testing"
@@ -90,25 +89,25 @@ func (lm layoutModel) images(t *testing.T) [][]float32 {
 
 func (lm layoutModel) path() string { return filepath.Join("testdata", filepath.FromSlash(lm.File)) }
 
-// TestInspectNamesEveryLayout: auto-detection names the layout each committed model was built in, and refuses the
-// ambiguous one ([1,400,7]: 400 rows are neither 3 anchors x 2100 grid cells, YOLOv5, nor 2100, YOLOX) with an
-// *AmbiguousError that lists both candidates and what it saw.
+// TestInspectNamesEveryLayout: auto-detection names the layout each committed model was built in; the model
+// built as "ambiguous" ([1,400,7]: 400 rows are neither 3 anchors x 2100 grid cells, YOLOv5, nor 2100, YOLOX or
+// YOLOv6) fits no layout once every dimension is checked, and is refused with what each layout wanted.
 func TestInspectNamesEveryLayout(t *testing.T) {
 	mustInit(t)
 	seen := map[Layout]bool{}
 	for _, lm := range loadLayouts(t) {
 		s, err := Inspect(lm.path(), LayoutAuto)
 		if lm.Name == "ambiguous" {
-			var amb *AmbiguousError
-			require.ErrorAs(t, err, &amb)
-			assert.Equal(t, []Layout{LayoutYOLOv5, LayoutYOLOX}, amb.Candidates)
+			require.ErrorIs(t, err, ErrLayout)
 			assert.Contains(t, err.Error(), `"output0" float32 [1 400 7]`)
-			assert.Contains(t, err.Error(), "yolov5 wants A = 3x2100 = 6300, got 400")
-			assert.Contains(t, err.Error(), "--layout")
+			assert.Contains(t, err.Error(), "yolov5: a 3-anchor YOLOv5 head on a 320x320 input has 3x2100 = 6300 "+
+				"(strides 8/16/32) or 3x2125 = 6375 (strides 8/16/32/64) rows, the output has 400")
+			assert.Contains(t, err.Error(), "rtdetr-ultralytics: on a zero input: value ")
 			continue
 		}
 		require.NoError(t, err, lm.Name)
 		assert.Equal(t, lm.Layout, s.Layout, lm.Name)
+		assert.True(t, s.Probed, "auto-detection checks output values on a zero run")
 		assert.Equal(t, lm.InputDType, s.InputType, lm.Name)
 		assert.Equal(t, []int{lm.InputShape[3], lm.InputShape[2]}, []int{s.Width, s.Height}, lm.Name)
 		seen[s.Layout] = true
@@ -117,6 +116,9 @@ func TestInspectNamesEveryLayout(t *testing.T) {
 	s, err := Inspect(filepath.Join("testdata", "tiny_yolonas.onnx"), LayoutAuto)
 	require.NoError(t, err)
 	seen[s.Layout] = true
+	for _, fm := range loadFamilies(t) {
+		seen[fm.Layout] = true // TestFamiliesInspect checks these
+	}
 	for _, l := range Layouts() {
 		assert.True(t, seen[l], "no committed model in layout %s", l)
 	}
@@ -131,15 +133,15 @@ func TestInspectNamesEveryLayout(t *testing.T) {
 func TestLayoutsMatchPython(t *testing.T) {
 	mustInit(t)
 	for _, lm := range loadLayouts(t) {
+		if lm.Name == "ambiguous" {
+			continue // fits no layout now that every dimension is checked (TestExplicitLayout)
+		}
 		t.Run(lm.Name, func(t *testing.T) {
 			require.Greater(t, lm.ScoreMarg, 2e-5)
 			require.Greater(t, lm.IoUMarg, 2e-5)
 			imgs := lm.images(t)
 			for _, ref := range lm.References {
 				opts := ref.options()
-				if lm.Name == "ambiguous" {
-					opts.Layout = LayoutYOLOv5
-				}
 				opts.Batch = 2 // the dynamic-batch model runs 2 + 1 images; fixed-batch models ignore it
 				m, err := Open(lm.path(), opts)
 				require.NoError(t, err)
@@ -211,26 +213,31 @@ func TestBatching(t *testing.T) {
 	require.ErrorContains(t, err, "run of 3 images, want 1..2 (the model's fixed batch)")
 }
 
-// TestExplicitLayout: a requested layout overrides detection when the outputs fit it and is an error naming what
-// does not fit otherwise.
+// TestExplicitLayout: a requested layout is checked in every dimension: the [1,400,7] model built with a
+// one-anchor stride-16 YOLOv5 head is refused as yolov5 (the anchor count), yolox and yolov8, with what each
+// wanted; a requested layout that fits overrides detection.
 func TestExplicitLayout(t *testing.T) {
 	mustInit(t)
 	amb := filepath.Join("testdata", "layouts", "ambiguous.onnx")
-	s, err := Inspect(amb, LayoutYOLOv5)
-	require.NoError(t, err)
-	assert.True(t, s.Explicit)
-	assert.Equal(t, 2, s.NumClasses)
+	_, err := Inspect(amb, LayoutYOLOv5)
+	require.ErrorIs(t, err, ErrLayout)
+	assert.Contains(t, err.Error(), "outputs do not fit the layout yolov5: a 3-anchor YOLOv5 head on a 320x320 "+
+		"input has 3x2100 = 6300 (strides 8/16/32) or 3x2125 = 6375 (strides 8/16/32/64) rows, the output has 400")
 
 	_, err = Inspect(amb, LayoutYOLOX)
 	require.ErrorIs(t, err, ErrLayout)
-	assert.Contains(t, err.Error(), "a YOLOX grid on a 320x320 input has 2100 cells over strides 8/16/32, the output has 400 rows")
+	assert.Contains(t, err.Error(), "a YOLOX head on a 320x320 input has 2100 (strides 8/16/32) rows, the output has 400")
 
 	_, err = Inspect(amb, LayoutYOLOv8)
 	require.ErrorContains(t, err, "want [B,4+C,A] with A > 4+C >= 5, got [1 400 7]")
 
 	_, err = Open(amb, Options{IoU: 0.5})
-	var ae *AmbiguousError
-	require.True(t, errors.As(err, &ae), "Open refuses an ambiguous model too: %v", err)
+	require.ErrorIs(t, err, ErrLayout, "Open refuses it too")
+
+	s, err := Inspect(filepath.Join("testdata", "layouts", "yolov5.onnx"), LayoutYOLOv5)
+	require.NoError(t, err)
+	assert.True(t, s.Explicit)
+	assert.Equal(t, 2, s.NumClasses)
 
 	_, err = ParseLayout("yolov9")
 	require.ErrorContains(t, err, "unknown layout \"yolov9\", expected auto or one of: yolo-nas, yolo-nas-flat")

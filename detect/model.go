@@ -3,9 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 
@@ -14,10 +12,11 @@ import (
 	"github.com/detparity/detparity/box"
 )
 
-// Model is an ONNX detector in any layout of Layouts with an ONNX Runtime session. Its input tensor (one per batch
-// size used) is allocated once and reused by every run; outputs are allocated by ONNX Runtime, copied and released
-// per run, since NMS-baked layouts have data-dependent output shapes. Its methods are safe for concurrent use; runs
-// are serialised because they share the input tensor.
+// Model is an ONNX detector in any layout of Layouts with an ONNX Runtime session. Its input tensors (the image
+// and the auxiliary inputs detect fills itself, one set per batch size and input size used) are allocated once and
+// reused by every run; outputs are allocated by ONNX Runtime, copied and released per run, since NMS-baked layouts
+// have data-dependent output shapes. Its methods are safe for concurrent use; runs are serialised because they
+// share the input tensors.
 type Model struct {
 	sig        *Signature
 	opts       Options
@@ -25,16 +24,20 @@ type Model struct {
 	mu         sync.Mutex
 	session    *ort.DynamicAdvancedSession
 	sessionOpt *ort.SessionOptions
-	inputs     map[int]ort.Value
+	inputs     map[inputKey][]ort.Value
 	warnMu     sync.Mutex // guards warn apart from mu, so that Decode never waits for a Run
 	warn       Warnings
 }
 
-// Open loads the detector at path, finds its layout (Options.Layout, or auto-detection: see DetectLayout) and
-// creates its ONNX Runtime session with Options.Threads intra-op threads (calling Init first). It fails, naming the
-// file, when the file is missing or not ONNX, when the input is not [B,3,H,W] float32/uint8 with fixed H and W,
-// when the outputs fit no layout or several (an *AmbiguousError: set Options.Layout), or when Options.NumClasses
-// is set and differs from the class count the outputs give.
+// inputKey identifies one set of reused input tensors: batch size and input size.
+type inputKey struct{ b, w, h int }
+
+// Open loads the detector at path, finds its layout (Options.Layout, or auto-detection: see Inspect and
+// DetectLayout) and creates its ONNX Runtime session with Options.Threads intra-op threads (calling Init first).
+// It fails, naming the file, when the file is missing or not ONNX, when the inputs are not one image input
+// (NCHW or NHWC, float32 or uint8) plus inputs detect feeds itself, when the outputs fit no layout or several (an
+// *AmbiguousError: set Options.Layout), or when Options.NumClasses is set and differs from the class count the
+// outputs give.
 func Open(path string, opts Options) (*Model, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("detect: open %s: %w", path, err)
@@ -58,7 +61,7 @@ func Open(path string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("detect: model %s (%s) scores %d classes but the label set has %d", path, sig.Layout,
 			sig.NumClasses, opts.NumClasses)
 	}
-	m := &Model{sig: sig, opts: opts, runBatch: sig.Batch, inputs: map[int]ort.Value{}}
+	m := &Model{sig: sig, opts: opts, runBatch: sig.Batch, inputs: map[inputKey][]ort.Value{}}
 	if m.runBatch == 0 {
 		m.runBatch = max(1, opts.Batch)
 	}
@@ -89,7 +92,7 @@ func (m *Model) newSession() error {
 	for i, o := range m.sig.Outputs {
 		outNames[i] = o.Name
 	}
-	m.session, err = ort.NewDynamicAdvancedSession(m.sig.Path, []string{m.sig.Inputs[0].Name}, outNames, m.sessionOpt)
+	m.session, err = ort.NewDynamicAdvancedSession(m.sig.Path, m.sig.inputNames(), outNames, m.sessionOpt)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
@@ -113,7 +116,8 @@ func (m *Model) Signature() *Signature { return m.sig }
 // Layout is the model's output layout.
 func (m *Model) Layout() Layout { return m.sig.Layout }
 
-// InputSize is the model's input width and height in pixels.
+// InputSize is the model's input width and height in pixels; 0 for a symbolic dimension (Signature().DynamicSize:
+// the model runs at the size each RunBatch call gives).
 func (m *Model) InputSize() (w, h int) { return m.sig.Width, m.sig.Height }
 
 // InputType is "float32" (the tensor as the preprocessing made it) or "uint8" (the model casts and scales inside:
@@ -163,27 +167,37 @@ func (m *Model) CheckClasses(names []string) error {
 	return nil
 }
 
-// Run feeds one tensor of the model's input size (NCHW, 3*H*W values) and returns the raw outputs; see RunBatch.
+// Run feeds one tensor of the model's input size (3*H*W values in the model's input layout) and returns the raw
+// outputs; see RunBatch. A model with a symbolic input size is run with RunBatch.
 func (m *Model) Run(tensor []float32) ([]Output, error) {
+	if m.sig.DynamicSize {
+		return nil, m.dynamicError("Run")
+	}
 	return m.RunBatch(m.sig.Width, m.sig.Height, [][]float32{tensor})
 }
 
-// RunBatch feeds the tensors (each NCHW, 3*h*w values, as letterbox produced them) as one batch and returns copies
-// of the raw outputs in the order of Signature().Outputs; w x h must be the model's input size. A fixed-batch model
-// takes at most its batch size; missing images are zero tensors (their outputs are padding that Decode ignores). A
-// dynamic-batch model runs exactly len(tensors) images. For a uint8 model every value must be an integer in 0..255.
-// It implements Runner.
+func (m *Model) dynamicError(what string) error {
+	return fmt.Errorf("detect: model %s: the input size is symbolic, so %s has no size to run at: use RunBatch(w, h, "+
+		"tensors) and decode with Signature().At(w, h)", m.sig.Path, what)
+}
+
+// RunBatch feeds the tensors (each 3*h*w values in the model's input layout, NCHW or NHWC as
+// Signature().InputLayout says, as the preprocessing produced them) as one batch and returns copies of the raw
+// outputs in the order of Signature().Outputs. w x h must be the model's input size; a model with a symbolic
+// input size runs at any w x h its fixed dimensions allow. A fixed-batch model takes at most its batch size;
+// missing images are zero tensors (their outputs are padding that Decode ignores). A dynamic-batch model runs
+// exactly len(tensors) images. For a uint8 model every value must be an integer in 0..255. Auxiliary inputs
+// (Signature().Aux) are filled for w x h. It implements Runner.
 func (m *Model) RunBatch(w, h int, tensors [][]float32) ([]Output, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if w != m.sig.Width || h != m.sig.Height {
-		return nil, fmt.Errorf("detect: model %s: run of %dx%d tensors, the model takes %dx%d", m.sig.Path, w, h,
-			m.sig.Width, m.sig.Height)
+	if _, err := m.sig.At(w, h); err != nil {
+		return nil, err
 	}
-	return m.run(tensors)
+	return m.run(tensors, w, h)
 }
 
-func (m *Model) run(tensors [][]float32) ([]Output, error) {
+func (m *Model) run(tensors [][]float32, w, h int) ([]Output, error) {
 	path := m.sig.Path
 	if m.session == nil {
 		return nil, fmt.Errorf("detect: model %s: used after Close", path)
@@ -196,91 +210,40 @@ func (m *Model) run(tensors [][]float32) ([]Output, error) {
 	if n < 1 || n > feed {
 		return nil, fmt.Errorf("detect: model %s: run of %d images, want 1..%d (the model's fixed batch)", path, n, feed)
 	}
-	per := 3 * m.sig.Width * m.sig.Height
+	per := 3 * w * h
 	for i, t := range tensors {
 		if len(t) != per {
-			return nil, fmt.Errorf("detect: model %s: image %d: input tensor has %d values, want 1x3x%dx%d = %d",
-				path, i, len(t), m.sig.Height, m.sig.Width, per)
+			return nil, fmt.Errorf("detect: model %s: image %d: input tensor has %d values, want %s = %d", path, i,
+				len(t), joinShape(m.sig.imageShape(1, w, h)), per)
 		}
 	}
-	in, err := m.input(feed)
+	ins, err := m.input(feed, w, h)
 	if err != nil {
 		return nil, fmt.Errorf("detect: model %s: input tensor: %w", path, err)
 	}
-	switch t := in.(type) {
-	case *ort.Tensor[float32]:
-		d := t.GetData()
-		for i, src := range tensors {
-			copy(d[i*per:], src)
-		}
-		clear(d[n*per:])
-	case *ort.Tensor[uint8]:
-		d := t.GetData()
-		for i, src := range tensors {
-			for k, v := range src {
-				if !(v >= 0 && v <= 255) || v != float32(math.Trunc(float64(v))) {
-					c, rem := k/(per/3), k%(per/3)
-					return nil, fmt.Errorf("detect: model %s: image %d: input value %v at channel %d, y %d, x %d is not "+
-						"an integer in 0..255; this model takes uint8 (its graph casts and scales), so feed 0..255 "+
-						"values (a preprocessing with scale 1, not /255)", path, i, v, c, rem/m.sig.Width, rem%m.sig.Width)
-				}
-				d[i*per+k] = uint8(v)
-			}
-		}
-		clear(d[n*per:])
+	if err := m.sig.fillImage(ins[0], tensors, w, h); err != nil {
+		return nil, err
 	}
 	outs := make([]ort.Value, len(m.sig.Outputs))
-	if err := m.session.Run([]ort.Value{in}, outs); err != nil {
+	if err := m.session.Run(ins, outs); err != nil {
 		destroyAll(outs)
 		return nil, fmt.Errorf("detect: model %s: ONNX Runtime run: %w", path, err)
 	}
 	defer destroyAll(outs)
-	res := make([]Output, len(outs))
-	for i, v := range outs {
-		o := Output{Name: m.sig.Outputs[i].Name, Shape: slices.Clone([]int64(v.GetShape()))}
-		switch t := v.(type) {
-		case *ort.Tensor[float32]:
-			o.Float = slices.Clone(t.GetData())
-		case *ort.Tensor[int64]:
-			o.Int = slices.Clone(t.GetData())
-		case *ort.Tensor[int32]:
-			o.Int = make([]int64, len(t.GetData()))
-			for k, x := range t.GetData() {
-				o.Int[k] = int64(x)
-			}
-		default:
-			return nil, fmt.Errorf("detect: model %s: output %q has an element type detect does not read (%T)", path,
-				o.Name, v)
-		}
-		if o.Float == nil && o.Int == nil { // an empty output (e.g. FLAT with no detection)
-			if m.sig.Outputs[i].Type == "float32" {
-				o.Float = []float32{}
-			} else {
-				o.Int = []int64{}
-			}
-		}
-		res[i] = o
-	}
-	return res, nil
+	return copyOutputs(m.sig, outs)
 }
 
-// input returns the reused input tensor for a batch of b images, creating it on first use.
-func (m *Model) input(b int) (ort.Value, error) {
-	if v, ok := m.inputs[b]; ok {
+// input returns the reused input tensors for a batch of b images at w x h, creating them on first use.
+func (m *Model) input(b, w, h int) ([]ort.Value, error) {
+	k := inputKey{b, w, h}
+	if v, ok := m.inputs[k]; ok {
 		return v, nil
 	}
-	shape := ort.NewShape(int64(b), 3, int64(m.sig.Height), int64(m.sig.Width))
-	var v ort.Value
-	var err error
-	if m.sig.InputType == "uint8" {
-		v, err = ort.NewEmptyTensor[uint8](shape)
-	} else {
-		v, err = ort.NewEmptyTensor[float32](shape)
-	}
+	v, err := m.sig.newInputs(b, w, h)
 	if err != nil {
 		return nil, err
 	}
-	m.inputs[b] = v
+	m.inputs[k] = v
 	return v, nil
 }
 
@@ -293,8 +256,12 @@ func destroyAll(vs []ort.Value) {
 }
 
 // Decode decodes the raw outputs of a run of n images with the model's Options (Signature.Decode) and adds the
-// warnings to the model's count. It also decodes outputs that another runtime produced for the same model.
+// warnings to the model's count. It also decodes outputs that another runtime produced for the same model. A
+// model with a symbolic input size is decoded with Signature().At(w, h).Decode.
 func (m *Model) Decode(outs []Output, n int) ([][]box.Detection, error) {
+	if m.sig.DynamicSize {
+		return nil, m.dynamicError("Decode")
+	}
 	dets, w, err := m.sig.Decode(outs, n, m.opts)
 	if err != nil {
 		return nil, err
@@ -305,8 +272,9 @@ func (m *Model) Decode(outs []Output, n int) ([][]box.Detection, error) {
 	return dets, nil
 }
 
-// Infer runs the model on one tensor (NCHW, 3*H*W values, as letterbox produced it), decodes the outputs and
-// applies the post-processing of the model's Options (see Signature.Decode). Boxes are in input-tensor pixels.
+// Infer runs the model on one tensor (3*H*W values in the model's input layout, as the preprocessing produced
+// it), decodes the outputs and applies the post-processing of the model's Options (see Signature.Decode). Boxes
+// are in input-tensor pixels. A model with a symbolic input size is run with RunBatch.
 func (m *Model) Infer(tensor []float32) ([]box.Detection, error) {
 	r, err := m.InferBatch([][]float32{tensor})
 	if err != nil {
@@ -318,11 +286,14 @@ func (m *Model) Infer(tensor []float32) ([]box.Detection, error) {
 // InferBatch is Infer for many tensors: runs of RunBatchSize images (the last one shorter, or zero-padded for a
 // fixed batch), one result per tensor in order.
 func (m *Model) InferBatch(tensors [][]float32) ([][]box.Detection, error) {
+	if m.sig.DynamicSize {
+		return nil, m.dynamicError("InferBatch")
+	}
 	out := make([][]box.Detection, 0, len(tensors))
 	for start := 0; start < len(tensors); start += m.runBatch {
 		chunk := tensors[start:min(len(tensors), start+m.runBatch)]
 		m.mu.Lock()
-		outs, err := m.run(chunk)
+		outs, err := m.run(chunk, m.sig.Width, m.sig.Height)
 		if err != nil {
 			m.mu.Unlock()
 			return nil, err
@@ -353,9 +324,11 @@ func (m *Model) Close() error {
 		errs = append(errs, m.sessionOpt.Destroy())
 		m.sessionOpt = nil
 	}
-	for b, v := range m.inputs {
-		errs = append(errs, v.Destroy())
-		delete(m.inputs, b)
+	for k, vs := range m.inputs {
+		for _, v := range vs {
+			errs = append(errs, v.Destroy())
+		}
+		delete(m.inputs, k)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("detect: close model %s: %w", m.sig.Path, err)

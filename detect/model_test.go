@@ -148,15 +148,29 @@ func TestDetectLayoutYOLONAS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []any{"uint8", 0, []string{"batch"}}, []any{s.InputType, s.Batch, s.DynamicAxes()})
 
+	// Symbolic H and W: accepted as DynamicSize; the layout is checked per size (At).
+	s, err = detectInfo([]ort.InputOutputInfo{info("images", f32, 1, 3, -1, -1)},
+		[]ort.InputOutputInfo{info("b", f32, 1, -1, 4), info("s", f32, 1, -1, 2)}, LayoutYOLONAS)
+	require.NoError(t, err)
+	assert.Equal(t, []any{true, 0, 0, []string{"height", "width"}}, []any{s.DynamicSize, s.Width, s.Height,
+		s.DynamicAxes()})
+	at, err := s.At(320, 256)
+	require.NoError(t, err)
+	assert.Equal(t, []int{320, 256}, []int{at.Width, at.Height})
+
+	// Channels last: accepted, recorded.
+	s, err = detectInfo([]ort.InputOutputInfo{info("images", u8, 1, 640, 480, 3)},
+		[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, LayoutYOLONAS)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"nhwc", 480, 640}, []any{s.InputLayout, s.Width, s.Height})
+
 	bad := []struct {
 		name      string
 		ins, outs []ort.InputOutputInfo
 		want      string
 	}{
-		{"dynamic input size", []ort.InputOutputInfo{info("images", f32, 1, 3, -1, -1)},
-			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "has shape [1 3 -1 -1]"},
-		{"NHWC input", []ort.InputOutputInfo{info("images", f32, 1, 640, 640, 3)},
-			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "looks like NHWC"},
+		{"four channels", []ort.InputOutputInfo{info("images", f32, 1, 4, 640, 640)},
+			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, "has shape [1 4 640 640]"},
 		{"int64 input", []ort.InputOutputInfo{info("images", i64, 1, 3, 640, 640)},
 			[]ort.InputOutputInfo{info("b", f32, 1, 10, 4), info("s", f32, 1, 10, 2)}, `input "images" is int64`},
 		{"two inputs", []ort.InputOutputInfo{info("images", f32, 1, 3, 640, 640), info("orig_size", i64, 1, 2)},

@@ -29,8 +29,9 @@ const BackendONNXRuntime = "onnxruntime"
 // Backends register themselves by name when their package is imported, as database/sql drivers do: ONNX Runtime
 // is built in, and importing github.com/detparity/detparity/detect/cvdnn adds "opencv-dnn" (cgo, OpenCV 4.6).
 var (
-	backendMu sync.RWMutex
-	backends  = map[string]Backend{
+	backendMu     sync.RWMutex
+	backendLabels = map[string]string{}
+	backends      = map[string]Backend{
 		BackendONNXRuntime: func(sig *Signature, opts Options) (Runner, error) {
 			if opts.Layout == LayoutAuto {
 				opts.Layout = sig.Layout
@@ -43,8 +44,9 @@ var (
 	}
 )
 
-// RegisterBackend makes b available as BackendByName(name). It panics when the name is empty or taken.
-func RegisterBackend(name string, b Backend) {
+// RegisterBackend makes b available as BackendByName(name), described in reports by label (the runtime and its
+// version, e.g. "OpenCV DNN 4.6.0 (CPU)"). It panics when the name is empty or taken.
+func RegisterBackend(name, label string, b Backend) {
 	backendMu.Lock()
 	defer backendMu.Unlock()
 	if name == "" || b == nil {
@@ -54,6 +56,24 @@ func RegisterBackend(name string, b Backend) {
 		panic("detect: backend " + name + " registered twice")
 	}
 	backends[name] = b
+	backendLabels[name] = label
+}
+
+// BackendLabel describes a registered backend for reports: the label it registered with ("ONNX Runtime 1.24.3" for
+// the built-in one, once Init has loaded the library), or its name.
+func BackendLabel(name string) string {
+	if name == BackendONNXRuntime {
+		if _, v := LoadedLibrary(); v != "" {
+			return "ONNX Runtime " + v
+		}
+		return "ONNX Runtime"
+	}
+	backendMu.RLock()
+	defer backendMu.RUnlock()
+	if l := backendLabels[name]; l != "" {
+		return l
+	}
+	return name
 }
 
 // BackendByName returns the backend registered as name; for a known backend nobody registered in this program

@@ -18,5 +18,6 @@ func TestBackendRegistry(t *testing.T) {
 	assert.Contains(t, err.Error(), `import _ "github.com/detparity/detparity/detect/cvdnn"`)
 	_, err = BackendByName("tensorrt")
 	assert.EqualError(t, err, `detect: unknown backend "tensorrt", expected one of: onnxruntime`)
-	assert.Panics(t, func() { RegisterBackend(BackendONNXRuntime, nil) })
+	assert.Panics(t, func() { RegisterBackend(BackendONNXRuntime, "", nil) })
+	assert.Equal(t, "tensorrt", BackendLabel("tensorrt"))
 }

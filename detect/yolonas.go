@@ -107,22 +107,29 @@ func DecodeYOLONAS(boxes, scores []float32, n, c int, opts Options) ([]box.Detec
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	if err := validateRaw("YOLO-NAS", boxes, scores, n, c); err != nil {
+		return nil, err
+	}
+	return postprocess(boxes, scores, n, c, opts), nil
+}
+
+// validateRaw reports the first NaN or infinite box coordinate or score, naming the decoder and the anchor.
+func validateRaw(decoder string, boxes, scores []float32, n, c int) error {
 	for a := range n {
 		for k, v := range boxes[4*a : 4*a+4] {
 			if !finite32(v) {
-				return nil, fmt.Errorf("detect: YOLO-NAS decode: anchor %d: box coordinate %d is %v, want a finite number",
-					a, k, v)
+				return fmt.Errorf("detect: %s decode: anchor %d: box coordinate %d is %v, want a finite number",
+					decoder, a, k, v)
 			}
 		}
 		for k, v := range scores[c*a : c*a+c] {
 			if !finite32(v) {
-				return nil, fmt.Errorf("detect: YOLO-NAS decode: anchor %d: score of class %d is %v, want a finite number",
-					a, k, v)
+				return fmt.Errorf("detect: %s decode: anchor %d: score of class %d is %v, want a finite number",
+					decoder, a, k, v)
 			}
 		}
 	}
-
-	return postprocess(boxes, scores, n, c, opts), nil
+	return nil
 }
 
 // postprocess is steps 1-4 of DecodeYOLONAS on validated, finite boxes [n*4] x1y1x2y2 and scores [n*c].

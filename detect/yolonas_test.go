@@ -174,3 +174,20 @@ func BenchmarkDecodeYOLONAS8400x80(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSignatureDecodeYOLONAS8400x80 is BenchmarkDecodeYOLONAS8400x80 through Signature.Decode: the same
+// outputs with the layout's value checks before the decode (compare the two in one run for their cost).
+func BenchmarkSignatureDecodeYOLONAS8400x80(b *testing.B) {
+	boxes, scores, n, c := randomRaw(2)
+	s := sigFor(b, LayoutYOLONAS, []int64{1, 3, 640, 640}, ti("boxes", "float32", 1, int64(n), 4),
+		ti("scores", "float32", 1, int64(n), int64(c)))
+	outs := []Output{{Name: "boxes", Shape: []int64{1, int64(n), 4}, Float: boxes},
+		{Name: "scores", Shape: []int64{1, int64(n), int64(c)}, Float: scores}}
+	opts := DefaultOptions()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := s.Decode(outs, 1, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,7 +2,10 @@
 // (dataset decodes into it, letterbox reads it). It is a leaf package with no cgo.
 package frame
 
-import "fmt"
+import (
+	"fmt"
+	"image"
+)
 
 // Order names the channel order of interleaved 8-bit pixels.
 type Order int
@@ -64,4 +67,19 @@ func (im Image) In(o Order) Image {
 		return im
 	}
 	return im.Swapped()
+}
+
+// ToRGBA converts the image to a standard library *image.RGBA (opaque), whatever
+// its channel order: the form golang.org/x/image/draw and most Go image code
+// take, e.g. for a user's own preprocessing (parity.Preprocessor).
+func (im Image) ToRGBA() *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, im.W, im.H))
+	r, b := 0, 2
+	if im.Order == BGR {
+		r, b = 2, 0
+	}
+	for i, j := 0, 0; i+2 < len(im.Pix); i, j = i+3, j+4 {
+		out.Pix[j], out.Pix[j+1], out.Pix[j+2], out.Pix[j+3] = im.Pix[i+r], im.Pix[i+1], im.Pix[i+b], 255
+	}
+	return out
 }

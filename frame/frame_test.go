@@ -25,3 +25,11 @@ func TestChannelOrder(t *testing.T) {
 	assert.Equal(t, "rgb", RGB.String())
 	assert.Equal(t, "bgr", BGR.String())
 }
+
+func TestToRGBA(t *testing.T) {
+	bgr := Image{W: 2, H: 1, Pix: []uint8{1, 2, 3, 4, 5, 6}, Order: BGR}
+	got := bgr.ToRGBA()
+	assert.Equal(t, []uint8{3, 2, 1, 255, 6, 5, 4, 255}, got.Pix, "BGR becomes R, G, B, opaque")
+	assert.Equal(t, got.Pix, bgr.In(RGB).ToRGBA().Pix, "the same pixels whatever the source order")
+	assert.Equal(t, 2, got.Bounds().Dx())
+}

@@ -27,7 +27,7 @@ func preset(t *testing.T, name string) Spec {
 	return s
 }
 
-// TestGeometryWorkedExample is SPEC §1's worked example: super-gradients COCO
+// TestGeometryWorkedExample is docs/preprocessing.md's worked example: super-gradients COCO
 // on 1920x1080 gives r = 0.33125, 636x358, pad top/bottom 141/141, left/right 2/2.
 func TestGeometryWorkedExample(t *testing.T) {
 	g := geo(t, preset(t, "sg-coco"), 1920, 1080)
@@ -223,7 +223,7 @@ func TestErrors(t *testing.T) {
 
 	_, err = Preset("yolo")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `unknown preset "yolo", expected one of: letterbox, seed-center, sg-coco, sg-custom, sg-custom-train, stretch, ultralytics, ultralytics-auto, yolox, yolox-legacy`)
+	assert.Contains(t, err.Error(), `unknown preset "yolo", expected one of: center-int-pad0, letterbox, sg-coco, sg-custom, sg-custom-train, stretch, ultralytics, ultralytics-auto, yolox, yolox-legacy`)
 
 	for _, s := range []Spec{
 		{Name: "nosize", Mode: Letterbox, Scale: 1},
@@ -242,7 +242,7 @@ func TestErrors(t *testing.T) {
 
 // TestPresets lists the presets; each is valid and named after its key.
 func TestPresets(t *testing.T) {
-	assert.Equal(t, []string{"letterbox", "seed-center", "sg-coco", "sg-custom", "sg-custom-train", "stretch",
+	assert.Equal(t, []string{"center-int-pad0", "letterbox", "sg-coco", "sg-custom", "sg-custom-train", "stretch",
 		"ultralytics", "ultralytics-auto", "yolox", "yolox-legacy"}, Presets())
 	for _, n := range Presets() {
 		s := preset(t, n)

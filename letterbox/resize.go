@@ -11,8 +11,9 @@ import (
 // (modules/imgproc/src/resize.cpp: cv::resize, cv::hal::resize, resizeNN,
 // resizeNN_bitexact, resizeGeneric_ with HResizeLinear/VResizeLinear and
 // HResizeCubic/VResizeCubic, resizeAreaFast_, resizeArea_ with
-// computeResizeAreaTab). Only the semantics are reproduced, no code; SPEC.md
-// §2 lists the facts for INTER_LINEAR. The code paths cv::resize takes:
+// computeResizeAreaTab). Only the semantics are reproduced, no code;
+// docs/preprocessing.md lists the facts for INTER_LINEAR. The code paths
+// cv::resize takes:
 //
 //   - same size in and out: copy, whatever the interpolation;
 //   - INTER_NEAREST: sx = min(floor(dx*(1/(dw/sw))), sw-1), same for y;
@@ -33,7 +34,7 @@ import (
 type Interp int
 
 const (
-	// Linear is cv2.INTER_LINEAR, the default of every pipeline in SPEC.md §1.
+	// Linear is cv2.INTER_LINEAR, the default of cv2.resize and of every preset.
 	Linear Interp = iota
 	// Nearest is cv2.INTER_NEAREST: floor(dx*scale), no half-pixel centring.
 	Nearest
@@ -45,12 +46,17 @@ const (
 	Area
 	// Cubic is cv2.INTER_CUBIC: bicubic with a = -0.75.
 	Cubic
+	// PILLinear is Pillow's Image.resize(size, Image.BILINEAR) (not a
+	// cv::resize flag): a triangle filter widened by the shrink ratio, so
+	// downscales are antialiased (see pil.go).
+	PILLinear
 )
 
-var interpNames = [...]string{Linear: "linear", Nearest: "nearest", NearestExact: "nearest-exact", Area: "area", Cubic: "cubic"}
+var interpNames = [...]string{Linear: "linear", Nearest: "nearest", NearestExact: "nearest-exact", Area: "area", Cubic: "cubic",
+	PILLinear: "pil-linear"}
 
 // String returns the spec-string spelling: "linear", "nearest",
-// "nearest-exact", "area" or "cubic".
+// "nearest-exact", "area", "cubic" or "pil-linear".
 func (i Interp) String() string {
 	if i >= 0 && int(i) < len(interpNames) {
 		return interpNames[i]
@@ -79,10 +85,12 @@ const (
 	kindCubic
 	// kindNearest: INTER_NEAREST and INTER_NEAREST_EXACT (tables differ).
 	kindNearest
+	// kindPIL: Pillow's bilinear resize (pil.go).
+	kindPIL
 )
 
 func (k resizeKind) String() string {
-	return [...]string{"copy", "area2x", "area-fast", "area", "linear", "cubic", "nearest"}[k]
+	return [...]string{"copy", "area2x", "area-fast", "area", "linear", "cubic", "nearest", "pil"}[k]
 }
 
 const (
@@ -139,6 +147,9 @@ type resizer struct {
 	// bytes for x), and for each output row the range of ytab entries.
 	xtab, ytab []areaTap
 	yofs       []int32
+
+	// kindPIL: Pillow's tables.
+	pil *pilTables
 }
 
 // newResizer computes the tables for resizing sw x sh to dw x dh with the
@@ -154,6 +165,10 @@ func newResizer(sw, sh, dw, dh int, in Interp) *resizer {
 	invY := float64(dh) / float64(sh)
 	scaleX, scaleY := 1/invX, 1/invY
 	switch in {
+	case PILLinear:
+		rz.kind = kindPIL
+		rz.pil = newPILTables(sw, sh, dw, dh)
+		return rz
 	case Nearest:
 		rz.kind = kindNearest
 		rz.nx = make([]int32, dw)
@@ -375,12 +390,12 @@ func clampInt(v, lo, hi int) int {
 // rows (int32, dw*3) with the source row each holds, one 8-bit output row,
 // and the two float32 rows of INTER_AREA.
 type scratch struct {
-	h        [4][]int32
-	hy       [4]int
-	outRow   []uint8
-	abuf     []float32
-	asum     []float32
-	needRows [4]int
+	h      [4][]int32
+	hy     [4]int
+	pil    *pilScratch
+	outRow []uint8
+	abuf   []float32
+	asum   []float32
 }
 
 func (rz *resizer) newScratch() *scratch {
@@ -394,6 +409,8 @@ func (rz *resizer) newScratch() *scratch {
 	case kindArea:
 		sc.abuf = make([]float32, rz.dw*3)
 		sc.asum = make([]float32, rz.dw*3)
+	case kindPIL:
+		sc.pil = rz.pil.newScratch(rz.dw)
 	}
 	for i := 0; i < n; i++ {
 		sc.h[i] = make([]int32, rz.dw*3)
@@ -402,7 +419,12 @@ func (rz *resizer) newScratch() *scratch {
 }
 
 // reset forgets the cached horizontal rows (they belong to another image).
-func (sc *scratch) reset() { sc.hy = [4]int{-1, -1, -1, -1} }
+func (sc *scratch) reset() {
+	sc.hy = [4]int{-1, -1, -1, -1}
+	if sc.pil != nil {
+		sc.pil.reset()
+	}
+}
 
 // hrow is HResizeLinear for one 3-channel row: out[3dx+c] =
 // src[xo0+c]*a0 + src[xo1+c]*a1 in int32.
@@ -514,6 +536,8 @@ func (rz *resizer) row(src frame.Image, sc *scratch, dy int) []uint8 {
 	switch rz.kind {
 	case kindCopy:
 		return src.Pix[dy*stride : (dy+1)*stride]
+	case kindPIL:
+		return rz.pilRow(src, sc, dy)
 	case kindNearest:
 		s := src.Pix[int(rz.ny[dy])*stride : (int(rz.ny[dy])+1)*stride]
 		for dx, o := range rz.nx {
@@ -642,7 +666,7 @@ func Resize(src frame.Image, dw, dh int, in Interp) frame.Image {
 	if dw <= 0 || dh <= 0 {
 		panic(fmt.Sprintf("letterbox.Resize: target size %dx%d, expected positive width and height", dw, dh))
 	}
-	if in < Linear || in > Cubic {
+	if in < Linear || in > PILLinear {
 		panic(fmt.Sprintf("letterbox.Resize: unknown interpolation %d", int(in)))
 	}
 	rz := newResizer(src.W, src.H, dw, dh, in)

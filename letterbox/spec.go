@@ -8,10 +8,12 @@
 // order, value scale and mean/std, layout (NCHW or NHWC), element type
 // (float32, or uint8 for models exported with embedded preprocessing), the
 // image decoder, and how predicted boxes go back to source pixels. Preset
-// returns the Specs of known pipelines (SPEC.md §1); Parse reads a spec string
-// such as "sg-coco", "sg-coco:pad=0,decoder=go" or
-// "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255",
-// and Spec.String prints one back canonically.
+// returns the Spec of a known pipeline and PresetInfos says what each one
+// reproduces and the public source and version it was read from. Parse reads
+// a spec string such as "sg-coco", "sg-coco:pad=0,decoder=go" or
+// "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255";
+// Spec.String prints one back canonically and Spec.Expand spells it out with
+// every parameter (Spec.Params lists them with what each value means).
 //
 // Spec.Plan fixes a source size and precomputes everything that does not
 // depend on pixels (the Geometry, the OpenCV resize tables, the per-channel
@@ -24,8 +26,11 @@
 //
 // Resize is bit-exact with OpenCV 4.6 cv::resize on 8-bit 3-channel images
 // for INTER_LINEAR, INTER_NEAREST, INTER_NEAREST_EXACT, INTER_AREA and
-// INTER_CUBIC (SPEC.md §2), which is what every Python pipeline calls; the
-// package is pure Go and the tests use gocv only as the oracle.
+// INTER_CUBIC (opencv/opencv 4.6.0, modules/imgproc/src/resize.cpp), which
+// is what every Python pipeline calls; the package is pure Go and the tests
+// use gocv only as the oracle.
+// The interpolation PILLinear (interp=pil-linear) is Pillow's
+// Image.resize(..., Image.BILINEAR) instead, bit-exact with Pillow 9.4.0.
 //
 // Geometry.UnmapBox takes boxes predicted in tensor pixels back to source
 // pixels the way the reproduced pipeline does (super-gradients, Ultralytics
@@ -198,8 +203,9 @@ func (d DType) String() string {
 	return fmt.Sprintf("DType(%d)", int(d))
 }
 
-// Decoder names. The decoder is part of the preprocessing (SPEC.md §2): the
-// same JPEG decodes to different pixels with libjpeg and Go's image/jpeg.
+// Decoder names. The decoder is part of the preprocessing: the same JPEG
+// decodes to different pixels with libjpeg (smooth chroma upsampling) and
+// Go's image/jpeg (see docs/decoders.md).
 const (
 	// DecoderOpenCV is cv2.imread (libjpeg, fancy upsampling); the default.
 	DecoderOpenCV = "opencv"
@@ -237,7 +243,7 @@ type Spec struct {
 	// NoScaleUp is Ultralytics' scaleup=False: r = min(r, 1), small images
 	// are padded, never enlarged.
 	NoScaleUp bool
-	// Interp is the cv::resize interpolation.
+	// Interp is the cv::resize interpolation, or Pillow's bilinear resize.
 	Interp Interp
 	// Pad is the border value of each output channel, in Order (Letterbox only).
 	Pad [3]uint8
@@ -261,78 +267,6 @@ type Spec struct {
 	// Decoder is the image decoder the pipeline uses: DecoderOpenCV (the
 	// default; "" means the same) or DecoderGo.
 	Decoder string
-}
-
-var pad114 = [3]uint8{114, 114, 114}
-
-// presets maps a preset name to its Spec. Add new pipelines here; each names
-// the source it reproduces.
-var presets = map[string]Spec{
-	// Generic centre letterbox, the base of free-form specs
-	// ("letterbox:size=640,inner=636,..."): round() sizes, pad 114, RGB, /255,
-	// exact per-axis inverse.
-	"letterbox": {Name: "letterbox", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
-	// The seed's bug: cv2.resize straight to 640x640 (super-gradients #1952).
-	"stretch": {Name: "stretch", Mode: Stretch, Size: 640, Order: frame.RGB, Scale: 1 / 255.0,
-		Unmap: PerAxis, Decoder: DecoderOpenCV},
-	// The fix proposed in the seed write-up: int() sizes, centred, pad 0, RGB, /255.
-	"seed-center": {Name: "seed-center", Mode: Letterbox, Size: 640, Anchor: Center, Round: Truncate,
-		Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
-	// super-gradients YOLO-NAS predict() with default_yolo_nas_coco_processing_params:
-	// DetectionLongestMaxSizeRescale(636) with round(), DetectionCenterPadding(640, 114),
-	// StandardizeImage(255), ImagePermute; RGB.
-	"sg-coco": {Name: "sg-coco", Mode: Letterbox, Size: 640, Inner: 636, Anchor: Center, Round: RoundHalfEven,
-		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: SuperGradients, Decoder: DecoderOpenCV},
-	// super-gradients model trained on coco_detection_yolo_format_*, as predict()
-	// runs it: longest side 640 with round(), DetectionBottomRightPadding(114)
-	// (top-left placement), BGR as loaded, 0..255 (detection_dataset.py, processing.py).
-	"sg-custom": {Name: "sg-custom", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: RoundHalfEven,
-		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
-	// The same model's train/val transforms (DetectionPaddedRescale,
-	// transforms.py _rescale_and_pad_to_size): int() sizes; can differ from
-	// predict() by 1 px.
-	"sg-custom-train": {Name: "sg-custom-train", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
-		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
-	// Ultralytics LetterBox(auto=False) as used for fixed-shape exports
-	// (ultralytics/data/augment.py): round() sizes, centre with ±0.1 rounding,
-	// pad 114, RGB, /255 (torch float32), scale_boxes unmapping.
-	"ultralytics": {Name: "ultralytics", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
-	// Ultralytics LetterBox(auto=True, stride=32), what a .pt model's predict
-	// uses: the padding is only what makes each side a multiple of 32.
-	"ultralytics-auto": {Name: "ultralytics-auto", Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-		Stride: 32, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
-	// YOLOX >= 0.2.0 preproc (yolox/data/data_augment.py): int() sizes,
-	// top-left, pad 114, BGR as loaded, 0..255; boxes divided by r.
-	"yolox": {Name: "yolox", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
-		Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: YOLOX, Decoder: DecoderOpenCV},
-	// YOLOX < 0.2.0 (ValTransform(legacy=True)): as yolox, then BGR->RGB,
-	// /255 and ImageNet mean/std, all in float64.
-	"yolox-legacy": {Name: "yolox-legacy", Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
-		Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0,
-		Mean: [3]float64{0.485, 0.456, 0.406}, Std: [3]float64{0.229, 0.224, 0.225},
-		Unmap: YOLOX, Decoder: DecoderOpenCV},
-}
-
-// Presets returns the known preset names, sorted.
-func Presets() []string {
-	names := make([]string, 0, len(presets))
-	for n := range presets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Preset returns the Spec of a known pipeline by name ("stretch", "sg-coco",
-// ...; see Presets). An unknown name is an error that lists the known ones.
-func Preset(name string) (Spec, error) {
-	s, ok := presets[name]
-	if !ok {
-		return Spec{}, fmt.Errorf("letterbox: unknown preset %q, expected one of: %s", name, strings.Join(Presets(), ", "))
-	}
-	return s, nil
 }
 
 // Dims returns the model input size (width, height): Width x Height when
@@ -423,7 +357,7 @@ func (s Spec) validate() error {
 	default:
 		return fmt.Errorf("letterbox: spec %q: unknown mode %d, expected stretch or letterbox", s.Name, int(s.Mode))
 	}
-	if s.Interp < Linear || s.Interp > Cubic {
+	if s.Interp < Linear || s.Interp > PILLinear {
 		return fmt.Errorf("letterbox: spec %q: unknown interpolation %d", s.Name, int(s.Interp))
 	}
 	if s.Order != frame.BGR && s.Order != frame.RGB {
@@ -596,7 +530,7 @@ var keys = []specKey{
 		},
 	},
 	enumKey("interp", func(s *Spec) *Interp { return &s.Interp }, map[string]Interp{
-		"linear": Linear, "nearest": Nearest, "nearest-exact": NearestExact, "area": Area, "cubic": Cubic}),
+		"linear": Linear, "nearest": Nearest, "nearest-exact": NearestExact, "area": Area, "cubic": Cubic, "pil-linear": PILLinear}),
 	{
 		name: "pad", values: "0..255, or three values a/b/c in the model's channel order",
 		get: func(s Spec) string { return triple(s.Pad, func(v uint8) string { return strconv.Itoa(int(v)) }) },
@@ -691,8 +625,8 @@ func keyNames() string {
 // starts with, else "letterbox" or "stretch" by Mode.
 func (s Spec) base() (string, Spec) {
 	name, _, _ := strings.Cut(s.Name, ":")
-	if b, ok := presets[name]; ok {
-		return name, b
+	if n := PresetName(name); n != "" {
+		return n, presets[n]
 	}
 	if s.Mode == Stretch {
 		return "stretch", presets["stretch"]
@@ -718,13 +652,14 @@ func (s Spec) String() string {
 	return bn + ":" + strings.Join(parts, ",")
 }
 
-// Parse reads a spec string: a preset name (see Presets), optionally
+// Parse reads a spec string: a preset name (see Presets) or former name
+// ("seed-center", read as "center-int-pad0"), optionally
 // followed by ":" and comma-separated key=value overrides. The free form is
 // the "letterbox" (or "stretch") preset with overrides, e.g.
 // "letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255".
 // Keys: mode, size (N or WxH), inner, anchor (center, top-left,
 // bottom-right), round (round, int, ceil), stride, scaleup, interp (linear,
-// nearest, nearest-exact, area, cubic), pad (v or a/b/c), order (rgb, bgr),
+// nearest, nearest-exact, area, cubic, pil-linear), pad (v or a/b/c), order (rgb, bgr),
 // scale (x or 1/N), mean, std (v or a/b/c), layout (nchw, nhwc), dtype
 // (float32, uint8), unmap (super-gradients, per-axis, ultralytics, yolox),
 // decoder (opencv, go). Errors name the key and value and list what is
@@ -769,7 +704,30 @@ func Parse(str string) (Spec, error) {
 	if err := s.validate(); err != nil {
 		return Spec{}, err
 	}
-	s.Name = name
+	s.Name = PresetName(name)
 	s.Name = s.String()
 	return s, nil
+}
+
+// Value returns the spec-string value of one key of s (Value("pad") of sg-coco
+// is "114"), "" for an unknown key.
+func (s Spec) Value(key string) string {
+	for _, k := range keys {
+		if k.name == key {
+			return k.get(s)
+		}
+	}
+	return ""
+}
+
+// DiffKeys lists the spec-string keys whose values differ between a and b, in
+// canonical order (e.g. [inner pad] for sg-coco and sg-coco:inner=640,pad=0).
+func DiffKeys(a, b Spec) []string {
+	var out []string
+	for _, k := range keys {
+		if k.get(a) != k.get(b) {
+			out = append(out, k.name)
+		}
+	}
+	return out
 }

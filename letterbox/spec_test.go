@@ -124,7 +124,7 @@ func randomSpec(rng *rand.Rand) Spec {
 // what is accepted.
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"sgcoco", `unknown preset "sgcoco", expected one of: letterbox, seed-center, sg-coco`},
+		{"sgcoco", `unknown preset "sgcoco", expected one of: center-int-pad0, letterbox, sg-coco`},
 		{"sg-coco:", `nothing after ':', expected key=value pairs (keys: mode, size, inner`},
 		{"sg-coco:pda=0", `unknown key "pda", expected one of: mode, size, inner, anchor, round, stride, scaleup, interp, pad, order, scale, mean, std, layout, dtype, unmap, decoder`},
 		{"sg-coco:pad", `"pad" is not key=value`},
@@ -196,7 +196,7 @@ func TestForInput(t *testing.T) {
 
 // TestPresetGeometry pins each preset's geometry on sizes where the rules
 // differ. Expected values were computed with CPython 3.11 from the upstream
-// formulas (SPEC.md §1), e.g. for sg-custom-train 1077x500:
+// formulas (docs/preprocessing.md), e.g. for sg-custom-train 1077x500:
 // r = 640/1077; int(1077*r) = 639 (float64), int(500*r) = 297.
 func TestPresetGeometry(t *testing.T) {
 	cases := []struct {
@@ -205,8 +205,8 @@ func TestPresetGeometry(t *testing.T) {
 		dstW, dstH, rw, rh       int
 		top, left, bottom, right int
 	}{
-		{"seed-center", 1920, 1080, 640, 640, 640, 360, 140, 0, 140, 0},
-		{"seed-center", 1077, 500, 640, 640, 639, 297, 171, 0, 172, 1},
+		{"center-int-pad0", 1920, 1080, 640, 640, 640, 360, 140, 0, 140, 0},
+		{"center-int-pad0", 1077, 500, 640, 640, 639, 297, 171, 0, 172, 1},
 		{"sg-custom", 1077, 500, 640, 640, 640, 297, 0, 0, 343, 0},
 		{"sg-custom-train", 1077, 500, 640, 640, 639, 297, 0, 0, 343, 1},
 		{"sg-custom", 1272, 717, 640, 640, 640, 361, 0, 0, 279, 0}, // 360.75
@@ -250,18 +250,18 @@ func TestUnmapConventions(t *testing.T) {
 	assert.InDelta(t, 930, got.Y2, 1e-3) // (450-140)*3
 	assert.InDelta(t, 1080, geo(t, preset(t, "ultralytics"), 1920, 1080).UnmapBox(boxOf(0, 0, 1, 639)).Y2, 0, "clipped to the height")
 	// Per-axis: exact inverse including the pad.
-	g = geo(t, preset(t, "seed-center"), 1920, 1080)
+	g = geo(t, preset(t, "center-int-pad0"), 1920, 1080)
 	assert.InDelta(t, 30, g.UnmapBox(boxOf(10, 150, 20, 160)).Y1, 1e-9) // (150-140)*3
 }
 
 // TestApplyPresetsMatchOpenCVChain compares Apply for every float32 preset
-// with the gocv chain written from SPEC §1 (resize with the preset's size,
+// with the gocv chain written from the presets' public sources (resize with the preset's size,
 // copyMakeBorder, optional BGR->RGB, /255 or not), on random images. For
 // presets without mean/std the chain's values are exactly the LUT, so bits
 // must be equal.
 func TestApplyPresetsMatchOpenCVChain(t *testing.T) {
 	rng := rand.New(rand.NewSource(12))
-	for _, name := range []string{"seed-center", "sg-custom", "sg-custom-train", "ultralytics", "yolox"} {
+	for _, name := range []string{"center-int-pad0", "sg-custom", "sg-custom-train", "ultralytics", "yolox"} {
 		spec := preset(t, name)
 		for _, sz := range [][2]int{{1077, 500}, {640, 480}, {333, 211}} {
 			src := randImage(rng, sz[0], sz[1], frame.BGR)

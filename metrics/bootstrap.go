@@ -176,6 +176,10 @@ type bootRun struct {
 	// dets sorted by descending score (stable over image, detection order)
 	dets []bootDet
 	nc   int
+	// ap50's scratch
+	npig, tpN, fpN []int
+	tpPr           [][]float64
+	q              [COCORecallPoints]float64
 }
 
 type bootDet struct {
@@ -196,7 +200,7 @@ func newBootRun(rs []ImageResult, conf float64, nc int) *bootRun {
 			br.gt[i][c]++
 		}
 		for j, m := range r.DetMatch {
-			if m == BelowConf {
+			if m == BelowConf || m == Ignored {
 				continue
 			}
 			tp := m != Unmatched
@@ -230,16 +234,23 @@ func (br *bootRun) f1(w []int) float64 {
 }
 
 // ap50 repeats every image as often as the draw holds it; copies of one detection sit
-// next to each other in score order.
+// next to each other in score order. Its buffers are reused from call to call.
 func (br *bootRun) ap50(w []int) float64 {
-	npig := make([]int, br.nc)
+	if br.npig == nil {
+		br.npig, br.tpN, br.fpN, br.tpPr = make([]int, br.nc), make([]int, br.nc), make([]int, br.nc), make([][]float64, br.nc)
+	}
+	npig, tp, fp, tpPr := br.npig, br.tpN, br.fpN, br.tpPr
+	clear(npig)
+	clear(tp)
+	clear(fp)
+	for c := range tpPr {
+		tpPr[c] = tpPr[c][:0]
+	}
 	for i, k := range w {
 		for c, n := range br.gt[i] {
 			npig[c] += k * n
 		}
 	}
-	var tpPr = make([][]float64, br.nc)
-	tp, fp := make([]int, br.nc), make([]int, br.nc)
 	for _, d := range br.dets {
 		for range w[d.image] {
 			if d.tp {
@@ -256,7 +267,7 @@ func (br *bootRun) ap50(w []int) float64 {
 			continue
 		}
 		k++
-		sum += interpolatedAP(tpPr[c], npig[c])
+		sum += interpolatedAP(tpPr[c], npig[c], br.q[:])
 	}
 	if k == 0 {
 		return 0
@@ -266,11 +277,11 @@ func (br *bootRun) ap50(w []int) float64 {
 
 // interpolatedAP is pycocotools' 101-point AP from the precisions at each true positive
 // in score order (see [COCOEvaluator.Summarize] for why those suffice).
-func interpolatedAP(tpPr []float64, npig int) float64 {
+func interpolatedAP(tpPr []float64, npig int, q []float64) float64 {
 	for i := len(tpPr) - 1; i > 0; i-- {
 		tpPr[i-1] = math.Max(tpPr[i-1], tpPr[i])
 	}
-	q := make([]float64, COCORecallPoints)
+	clear(q)
 	n := 0
 	for r, thr := range cocoRecThrs {
 		for n < len(tpPr) && float64(n)/float64(npig) < thr {
@@ -282,4 +293,134 @@ func interpolatedAP(tpPr []float64, npig int) float64 {
 		q[r] = tpPr[max(n-1, 0)]
 	}
 	return npMean(q)
+}
+
+// Ratio is one image's part of a ratio statistic Σ Num / Σ Den over images: for
+// example the sum of the best scores its ground truths got and their count (the
+// mean score a real object gets), or the detections agreeing with a reference and
+// all the detections compared.
+type Ratio struct {
+	Num, Den float64
+}
+
+// PairedBootstrapRatio is [PairedBootstrap] for a ratio statistic Σ Num / Σ Den
+// (0 when Σ Den is 0): a[i] and b[i] are the same image under runs A and B, and
+// every resample draws the same images for both. The result's A and B are the
+// statistic on the full data set.
+func PairedBootstrapRatio(a, b []Ratio, opts BootstrapOptions) (BootstrapDelta, error) {
+	if len(a) != len(b) || len(a) == 0 {
+		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap over %d and %d images, want the same non-zero number", len(a), len(b))
+	}
+	if opts.Resamples == 0 {
+		opts.Resamples = DefaultBootstrapResamples
+	}
+	if opts.Alpha == 0 {
+		opts.Alpha = 0.05
+	}
+	if opts.Resamples < 1 || !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1", opts.Resamples, opts.Alpha)
+	}
+	for i := range a {
+		for _, r := range []Ratio{a[i], b[i]} {
+			if math.IsNaN(r.Num) || math.IsInf(r.Num, 0) || !(r.Den >= 0) || math.IsInf(r.Den, 0) {
+				return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap: image %d has ratio %v/%v, want finite values and a denominator >= 0", i, r.Num, r.Den)
+			}
+		}
+	}
+	n := len(a)
+	w := make([]int, n)
+	for i := range w {
+		w[i] = 1
+	}
+	ratio := func(rs []Ratio) float64 {
+		var num, den float64
+		for i, k := range w {
+			num += float64(k) * rs[i].Num
+			den += float64(k) * rs[i].Den
+		}
+		if den == 0 {
+			return 0
+		}
+		return num / den
+	}
+	d := BootstrapDelta{A: ratio(a), B: ratio(b), Alpha: opts.Alpha}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6465747061726974)) // "detparit"
+	deltas := make([]float64, opts.Resamples)
+	for r := range opts.Resamples {
+		clear(w)
+		for range n {
+			w[rng.IntN(n)]++
+		}
+		deltas[r] = ratio(b) - ratio(a)
+	}
+	finish(&d, deltas)
+	return d, nil
+}
+
+// PairedBootstrapAP is [PairedBootstrap] for the mean over IoU thresholds of the
+// 101-point AP (COCO's AP over IoU 0.50:0.95 when a and b hold the images matched
+// at 0.50, 0.55, ..., 0.95): a[t][i] and b[t][i] are image i matched by
+// [MatchImage] at threshold t for runs A and B (all detections, conf −Inf or at
+// most opts.Conf), and every resample draws the same images for every threshold
+// and both runs. The per-threshold AP is PairedBootstrap's AP50 computation.
+func PairedBootstrapAP(a, b [][]ImageResult, opts BootstrapOptions) (BootstrapDelta, error) {
+	if len(a) != len(b) || len(a) == 0 {
+		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap over %d and %d IoU thresholds, want the same non-zero number", len(a), len(b))
+	}
+	var runsA, runsB []*bootRun
+	n := -1
+	for t := range a {
+		if len(a[t]) != len(b[t]) || len(a[t]) == 0 || (n >= 0 && len(a[t]) != n) {
+			return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap: threshold %d has %d and %d images, want the same non-zero number at every threshold", t, len(a[t]), len(b[t]))
+		}
+		n = len(a[t])
+		// PairedBootstrap checks the pairing and the options; its F1 and AP50 are not used.
+		if _, err := PairedBootstrap(a[t], b[t], BootstrapOptions{Conf: opts.Conf, Resamples: 1, Alpha: 0.5}); err != nil {
+			return BootstrapDelta{}, err
+		}
+		nc := 0
+		for _, rs := range [][]ImageResult{a[t], b[t]} {
+			for _, r := range rs {
+				for _, c := range r.GTClasses {
+					nc = max(nc, c+1)
+				}
+				for _, c := range r.DetClasses {
+					nc = max(nc, c+1)
+				}
+			}
+		}
+		runsA, runsB = append(runsA, newBootRun(a[t], opts.Conf, nc)), append(runsB, newBootRun(b[t], opts.Conf, nc))
+	}
+	if opts.Resamples == 0 {
+		opts.Resamples = DefaultBootstrapResamples
+	}
+	if opts.Alpha == 0 {
+		opts.Alpha = 0.05
+	}
+	if opts.Resamples < 1 || !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1", opts.Resamples, opts.Alpha)
+	}
+	w := make([]int, n)
+	for i := range w {
+		w[i] = 1
+	}
+	mean := func(rs []*bootRun) float64 {
+		s := 0.0
+		for _, r := range rs {
+			s += r.ap50(w)
+		}
+		return s / float64(len(rs))
+	}
+	d := BootstrapDelta{A: mean(runsA), B: mean(runsB), Alpha: opts.Alpha}
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6465747061726974)) // "detparit"
+	deltas := make([]float64, opts.Resamples)
+	for r := range opts.Resamples {
+		clear(w)
+		for range n {
+			w[rng.IntN(n)]++
+		}
+		deltas[r] = mean(runsB) - mean(runsA)
+	}
+	finish(&d, deltas)
+	return d, nil
 }

@@ -101,3 +101,78 @@ func TestBootstrapErrors(t *testing.T) {
 	_, err = PairedBootstrap(diff, same, BootstrapOptions{Conf: 0.5})
 	require.ErrorContains(t, err, "want the same image")
 }
+
+func TestPairedBootstrapRatio(t *testing.T) {
+	// Identical runs: delta 0, never significant.
+	a := []Ratio{{1, 2}, {0.5, 1}, {3, 4}, {0, 1}}
+	d, err := PairedBootstrapRatio(a, a, BootstrapOptions{Seed: 1})
+	require.NoError(t, err)
+	assert.Equal(t, 0.0, d.Delta)
+	assert.False(t, d.Significant())
+	assert.InDelta(t, 4.5/8, d.A, 1e-15, "Σ num / Σ den")
+	// Every image better by the same margin in B: significant, and the interval
+	// brackets the delta.
+	var x, y []Ratio
+	for i := range 40 {
+		s := float64(i%7) / 10
+		x = append(x, Ratio{s, 1})
+		y = append(y, Ratio{s + 0.2, 1})
+	}
+	d, err = PairedBootstrapRatio(x, y, BootstrapOptions{Seed: 1})
+	require.NoError(t, err)
+	assert.InDelta(t, 0.2, d.Delta, 1e-12)
+	assert.True(t, d.Significant())
+	assert.LessOrEqual(t, d.Lo, d.Delta)
+	assert.GreaterOrEqual(t, d.Hi, d.Delta)
+	// Noise around equal means (alternating ±0.1 on a 40-image set): not significant.
+	var z []Ratio
+	for i, r := range x {
+		z = append(z, Ratio{r.Num + 0.1*float64(1-2*(i%2)), 1})
+	}
+	d, err = PairedBootstrapRatio(x, z, BootstrapOptions{Seed: 1})
+	require.NoError(t, err)
+	assert.False(t, d.Significant(), "p %v", d.P)
+	_, err = PairedBootstrapRatio(x, z[:3], BootstrapOptions{})
+	require.Error(t, err)
+	_, err = PairedBootstrapRatio([]Ratio{{math.NaN(), 1}}, []Ratio{{1, 1}}, BootstrapOptions{})
+	require.Error(t, err)
+}
+
+// TestPairedBootstrapAP: at one IoU threshold it is PairedBootstrap's AP50 to
+// the bit (same seed, same draws); over thresholds it is the mean of the
+// per-threshold APs, and a run whose boxes are shifted (good at IoU 0.5, lost at
+// 0.75 and above) is significantly worse though its AP50 is not.
+func TestPairedBootstrapAP(t *testing.T) {
+	sg, st := seedLikeRuns()
+	one, err := PairedBootstrapAP([][]ImageResult{sg}, [][]ImageResult{st}, BootstrapOptions{Conf: 0.8, Seed: 3})
+	require.NoError(t, err)
+	ref, err := PairedBootstrap(sg, st, BootstrapOptions{Conf: 0.8, Seed: 3})
+	require.NoError(t, err)
+	assert.Equal(t, ref.AP50, one)
+
+	// A: exact boxes; B: every box shifted by 2 px of 10 (IoU 8/12 = 0.667).
+	var a, b [][]ImageResult
+	for _, thr := range []float64{0.5, 0.75} {
+		var ra, rb []ImageResult
+		for i := range 60 {
+			x := float64(i%5) * 30
+			gts := []box.Object{obj(x, 0, x+10, 10, 0)}
+			ra = append(ra, MatchImage(gts, []box.Detection{det(x, 0, x+10, 10, 0.9, 0)}, math.Inf(-1), thr))
+			rb = append(rb, MatchImage(gts, []box.Detection{det(x+2, 0, x+12, 10, 0.9, 0)}, math.Inf(-1), thr))
+		}
+		a, b = append(a, ra), append(b, rb)
+	}
+	d, err := PairedBootstrapAP(a, b, BootstrapOptions{Conf: 0.5, Seed: 1})
+	require.NoError(t, err)
+	assert.InDelta(t, 1, d.A, 1e-9)
+	assert.InDelta(t, 0.5, d.B, 1e-9, "AP 1 at IoU 0.5 and 0 at 0.75: mean 0.5")
+	assert.True(t, d.Significant())
+	at50, err := PairedBootstrapAP(a[:1], b[:1], BootstrapOptions{Conf: 0.5, Seed: 1})
+	require.NoError(t, err)
+	assert.False(t, at50.Significant(), "at IoU 0.5 alone the shift is invisible")
+
+	_, err = PairedBootstrapAP(a, b[:1], BootstrapOptions{})
+	require.Error(t, err)
+	_, err = PairedBootstrapAP([][]ImageResult{a[0]}, [][]ImageResult{b[0][:3]}, BootstrapOptions{})
+	require.Error(t, err)
+}

@@ -98,8 +98,8 @@ func (c *CurveAccumulator) AddResult(r ImageResult) error {
 		}
 	}
 	for j, m := range r.DetMatch {
-		if m == BelowConf {
-			continue // NaN score
+		if m == BelowConf || m == Ignored {
+			continue // NaN score, or on a crowd region
 		}
 		c.dets = append(c.dets, scoredDet{score: r.DetScores[j], class: r.DetClasses[j], tp: m != Unmatched})
 	}
@@ -259,7 +259,11 @@ func ConfidenceGrid(n int) []float64 {
 // of an unstable sort). A matched ground truth adds to M[det class][true class] (the
 // diagonal when the classes agree), an unmatched one to M[background][true class]; a
 // detection left without a pair adds to M[det class][background]. M[background]
-// [background] stays 0. Defaults in Ultralytics: conf 0.25, IoU 0.45.
+// [background] stays 0. Defaults in Ultralytics: conf 0.25, IoU 0.45. This is
+// ultralytics/ultralytics@d4341bac, ultralytics/utils/metrics.py,
+// ConfusionMatrix.process_batch, and equals its numbers on the cases in
+// testdata/confusion_cases; versions before it skipped the background false positives
+// of an image where no pair passed the IoU threshold.
 type ConfusionMatrix struct {
 	// NumClasses is the number of real classes; rows and columns have one more.
 	NumClasses int

@@ -15,6 +15,9 @@ const (
 	// BelowConf marks a detection with Score <= conf (or a NaN score): it took no part
 	// in matching and is neither TP nor FP.
 	BelowConf = -2
+	// Ignored marks a detection above conf that took no ground truth but lies on a
+	// crowd region ([MatchImageCrowd]): like pycocotools, it is neither TP nor FP.
+	Ignored = -3
 )
 
 // ImageResult is the outcome of matching one image. Slices indexed by ground truth
@@ -131,4 +134,54 @@ func MatchImage(gts []box.Object, dets []box.Detection, conf, iouThr float64) Im
 	}
 	r.FN = len(gts) - r.TP
 	return r
+}
+
+// MatchImageCrowd is [MatchImage] with crowd regions as pycocotools' evaluateImg
+// treats them (cocoapi PythonAPI/pycocotools/cocoeval.py, iscrowd): a detection
+// first takes a regular ground truth as MatchImage says; one that takes none but
+// overlaps a same-class crowd region with intersection over its own area >= iouThr
+// is Ignored — neither a true nor a false positive — and any number of detections
+// may lie on one crowd. Crowd regions are never false negatives and do not raise
+// GTBestScores. With no crowd it is MatchImage.
+func MatchImageCrowd(gts, crowds []box.Object, dets []box.Detection, conf, iouThr float64) ImageResult {
+	r := MatchImage(gts, dets, conf, iouThr)
+	if len(crowds) == 0 {
+		return r
+	}
+	r.FPScores = r.FPScores[:0]
+	for j, d := range dets {
+		if r.DetMatch[j] != Unmatched {
+			continue
+		}
+		for _, c := range crowds {
+			if c.Class == d.Class && crowdIoU(d.Box, c.Box) >= iouThr {
+				r.DetMatch[j] = Ignored
+				r.FP--
+				break
+			}
+		}
+	}
+	// FPScores in matching order (descending score, ties in input order), as MatchImage made them.
+	order := make([]int, 0, r.FP)
+	for j, m := range r.DetMatch {
+		if m == Unmatched {
+			order = append(order, j)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(dets[b].Score, dets[a].Score) })
+	for _, j := range order {
+		r.FPScores = append(r.FPScores, dets[j].Score)
+	}
+	return r
+}
+
+// crowdIoU is pycocotools' IoU with a crowd region: the intersection over the
+// detection's area (maskUtils.iou with iscrowd), 0 for an empty detection.
+func crowdIoU(d, c box.Box) float64 {
+	iw := min(d.X2, c.X2) - max(d.X1, c.X1)
+	ih := min(d.Y2, c.Y2) - max(d.Y1, c.Y1)
+	if iw <= 0 || ih <= 0 || d.Area() <= 0 {
+		return 0
+	}
+	return iw * ih / d.Area()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/metrics"
 )
 
 // TestCOCODataset runs a COCO-layout copy of three fixture scenes (own image ids and
@@ -23,7 +24,7 @@ import (
 func TestCOCODataset(t *testing.T) {
 	yolo := twoClassData(t, 3) // copies images + labels; names replaced below
 	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
-	ds, err := dataset.Open(yolo)
+	ds, err := dataset.Open(context.Background(), yolo, dataset.DefaultOptions())
 	require.NoError(t, err)
 
 	dir := t.TempDir()
@@ -49,7 +50,7 @@ func TestCOCODataset(t *testing.T) {
 	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + `],"categories":[{"id":7,"name":"person"}]}`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "annotations.json"), []byte(js), 0o644))
 
-	cfg := Config{Model: fixtureModel, Pipelines: []string{"sg-coco"}, Conf: 0.8}
+	cfg := withConf(testConfig(fixtureModel, "", "sg-coco"), 0.8)
 	cfg.Data = yolo
 	a, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
@@ -79,4 +80,78 @@ func TestCOCODataset(t *testing.T) {
 	recs := b.Records()
 	require.Len(t, recs, 3)
 	assert.Equal(t, filepath.Join(dir, "images", recs[0].Name), recs[0].Path)
+}
+
+// TestCOCOCrowdAsEval: on a COCO dataset with crowd regions and "area" fields
+// that differ from the box areas, run's AP equals what eval (metrics.EvaluateCOCO
+// on the annotations json and the run's own predictions, as pycocotools reads
+// them) reports — one treatment of crowds for both. Detections lying on a crowd
+// region are neither TP nor FP in the counts either.
+func TestCOCOCrowdAsEval(t *testing.T) {
+	yolo := twoClassData(t, 6)
+	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
+	ds, err := dataset.Open(context.Background(), yolo, dataset.DefaultOptions())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "images"), 0o755))
+	var images, anns []string
+	aid, crowds := 1, 0
+	for i, it := range ds.Items {
+		b, err := os.ReadFile(it.ImagePath)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "images", it.Name), b, 0o644))
+		w, h, err := dataset.DecodeConfig(it.ImagePath)
+		require.NoError(t, err)
+		images = append(images, fmt.Sprintf(`{"id":%d,"file_name":%q,"width":%d,"height":%d}`, 10+i, it.Name, w, h))
+		objs, err := ds.Labels(it, w, h)
+		require.NoError(t, err)
+		for k, o := range objs {
+			// Every image's first object becomes a crowd region; the areas are
+			// 0.6 of the boxes' (a polygon inside its box), which moves objects
+			// across pycocotools' small/medium/large limits.
+			crowd := 0
+			if k == 0 {
+				crowd = 1
+				crowds++
+			}
+			anns = append(anns, fmt.Sprintf(`{"id":%d,"image_id":%d,"category_id":3,"bbox":[%v,%v,%v,%v],"area":%v,"iscrowd":%d}`,
+				aid, 10+i, o.X1, o.Y1, o.W(), o.H(), 0.6*o.Area(), crowd))
+			aid++
+		}
+	}
+	require.Positive(t, crowds)
+	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + `],"categories":[{"id":3,"name":"person"}]}`
+	ann := filepath.Join(dir, "annotations.json")
+	require.NoError(t, os.WriteFile(ann, []byte(js), 0o644))
+
+	cfg := withConf(testConfig(fixtureModel, dir, "sg-coco", "stretch"), 0.5)
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	require.Empty(t, res.Failed)
+	gt, err := metrics.ReadCOCOGroundTruth(ann)
+	require.NoError(t, err)
+	ignored := 0
+	for _, p := range res.Pipelines {
+		pred := filepath.Join(t.TempDir(), "pred.json")
+		f, err := os.Create(pred)
+		require.NoError(t, err)
+		require.NoError(t, res.WriteCOCOResults(f, p.Name))
+		require.NoError(t, f.Close())
+		dts, err := metrics.ReadCOCOResults(pred, gt)
+		require.NoError(t, err)
+		sum, err := metrics.EvaluateCOCO(gt, dts)
+		require.NoError(t, err)
+		assert.Equal(t, sum.Stats.AP, p.AP, "%s: run's AP is eval's", p.Name)
+		assert.Equal(t, sum.Stats.AP50, p.AP50, p.Name)
+		assert.Equal(t, sum.Stats.AP75, p.AP75, p.Name)
+		assert.Equal(t, p.GT, len(gt.Annotations)-crowds, "%s: crowd regions are not objects", p.Name)
+		for _, im := range p.PerImage {
+			for _, m := range im.DetMatch {
+				if m == metrics.Ignored {
+					ignored++
+				}
+			}
+		}
+	}
+	assert.Positive(t, ignored, "some detections lie on crowd regions and are ignored")
 }

@@ -5,343 +5,231 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
-	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
-	"github.com/detparity/detparity/detect"
 	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
 
-// DiagnoseConfig says what Diagnose sweeps. Zero fields take defaults.
+// DiagnoseConfig says what Diagnose sweeps. Start from DefaultDiagnoseConfig.
 type DiagnoseConfig struct {
+	Settings
 	Model string // ONNX model path
-	Data  string // YOLO dataset directory
-	// Candidates are the user's pipelines (specs as Parse reads them): each is
-	// evaluated and the report says what it loses against the best.
+	Data  string // labelled dataset (dataset.Open)
+	// Candidates are the user's pipelines (specs as ParsePipeline reads them):
+	// each is evaluated on every image and the report says what it loses
+	// against the best.
 	Candidates []string
 	// Reference, when set, ranks by agreement with these reference predictions
-	// (Agreement.Fraction) instead of F1; ReferenceFloor as in Config.
-	Reference      string
-	ReferenceFloor float64
-	// Limit > 0 uses at most that many images, evenly spaced over the dataset.
+	// (Agreement.Fraction; the settings' ReferenceFloor) instead of COCO AP.
+	Reference string
+	// Limit > 0 uses at most that many images, evenly spaced over the dataset
+	// (0: every image).
 	Limit int
-	// Screen is the number of images (evenly spaced) the coarse stages use (0: 32);
-	// Finalists the number of best screened specs re-evaluated on every image (0: 6).
-	Screen, Finalists int
-	// Conf, MatchIoU, NMSIoU, Floor, Workers, Threads as in Config.
-	Conf, MatchIoU, NMSIoU, Floor float64
-	Workers, Threads              int
-	// Progress, when set, is called after each (spec batch, image) with the work
-	// done so far and the work known so far (the total grows as the search goes).
+	// Screen is the number of images (evenly spaced) the search screens specs on
+	// (>= 1); every spec the screening cannot tell from the best then runs on
+	// every image.
+	Screen int
+	// Progress, when set, is called after each image of each stage with the
+	// images done and the images known so far (the total grows as the search goes).
 	Progress func(done, total int)
+}
+
+// DefaultDiagnoseConfig returns DefaultSettings with 32 screening images.
+func DefaultDiagnoseConfig() DiagnoseConfig {
+	return DiagnoseConfig{Settings: DefaultSettings(), Screen: 32}
 }
 
 // Trial is one preprocessing spec as Diagnose evaluated it.
 type Trial struct {
-	// Spec is the canonical spec (adapted to the model input); Origin says where it
-	// came from: "preset", "candidate" (a user's pipeline) or "grid".
+	// Spec is the canonical spec (adapted to the model input); Origin says where
+	// it came from: "preset", "candidate" (a user's pipeline) or "grid".
 	Spec   string `json:"spec"`
 	Origin string `json:"origin"`
-	// Images is the number of images it was evaluated on (the screening subset, or
-	// every selected image for a finalist); Failed those that failed for it.
+	// Family is what the spec does in the respects that decide a deployment:
+	// mode, anchor, channel order and value normalisation (see Diagnosis.Named).
+	Family string `json:"family"`
+	// Images is the number of images it was evaluated on (the screening subset,
+	// or every selected image for a finalist); Failed those that failed for it.
 	Images int `json:"images"`
 	Failed int `json:"failed"`
-	// Counts at Conf, COCO AP50 over every detection above the floor.
+	// Counts and F1 at Conf; COCO AP (IoU 0.50:0.95) and AP50 over every
+	// detection above the floor; GTScore the mean best score a ground truth got
+	// (IoU >= the match IoU; 0 when nothing overlapped it).
 	GT, TP, FP, FN int
-	F1, AP50       float64
-	// Agreement with the reference, when one is given.
-	Agreement *Agreement `json:"agreement,omitempty"`
-	// Score is what the ranking uses: F1, or Agreement.Fraction with a reference.
+	F1, AP, AP50   float64
+	GTScore        float64    `json:"gt_score"`
+	Agreement      *Agreement `json:"agreement,omitempty"`
+	// Score is what the ranking uses: AP, or Agreement.Fraction with a reference.
 	Score float64 `json:"score"`
 	// Final is true for specs evaluated on every selected image.
 	Final bool `json:"final"`
-	// Err is why the spec could not be evaluated (invalid for this model, every
-	// image failed); such trials rank last.
+	// Err is why the spec could not be evaluated (it cannot feed this model,
+	// every image failed); such trials rank last.
 	Err string `json:"error,omitempty"`
 
-	order   int // search order: the prior preference among equal scores
-	results []metrics.ImageResult
+	spec  letterbox.Spec
+	order int             // search order, the last tie-break of the ranking
+	pr    *PipelineResult // the latest evaluation
+	ratio []metrics.Ratio // per image: GT score, or reference agreement
+	byIoU [][]metrics.ImageResult
 }
 
 // Diagnosis is the outcome of Diagnose.
 type Diagnosis struct {
 	Model, Data string
-	// Images is the number of images of the final ranking, Screened of the coarse stages.
+	// Images is the number of images of the final ranking, Screened of the search.
 	Images, Screened int
 	// ByReference is true when the ranking is by agreement with Reference.
 	ByReference bool
 	Reference   string
 	Conf        float64
-	// Ranked are the finalists, best first; Screened trials follow (best first).
+	// Ranked are the finalists, best first, then the specs screened out (best first).
 	Ranked []*Trial
-	// Best is the verdict: among the finalists indistinguishable from the top scorer
-	// (paired bootstrap of F1 not significant at 0.05, or agreement within 0.5 %),
-	// the one searched first (framework presets first, then the generic ones, then
-	// the grid). Equivalent lists the others of that group.
-	Best       *Trial
-	Equivalent []*Trial
-	// Next is the best finalist not equivalent to Best (nil if none), and Gap the
-	// paired bootstrap of its F1 against Best (without a reference).
-	Next *Trial
-	Gap  *metrics.BootstrapDelta
-	// Candidates are the user's pipelines with their loss against Best.
+	// Best is the top finalist; Tied the other finalists no test tells from it
+	// (paired image bootstrap at 0.05 of the mean ground-truth score and of AP50,
+	// or of the reference agreement).
+	Best *Trial
+	Tied []*Trial
+	// Named is the answer when there is one: Best, when every tied spec has its
+	// family (the tied specs then differ only in details this data does not
+	// decide, listed in Undecided). It is nil when the tied specs span families
+	// or Best scores poorly: CannotTell then says why.
+	Named      *Trial
+	Undecided  []string
+	CannotTell string
+	// Next is the best finalist a test does tell from Best, Gap that test (B is
+	// Next, A is Best) and GapMetric what it measured.
+	Next      *Trial
+	Gap       *metrics.BootstrapDelta
+	GapMetric string
+	// Candidates are the user's pipelines with their scores.
 	Candidates []*Trial
+	// Prior is the trial of the pipeline the model's metadata names
+	// (DefaultPipeline), nil without such metadata; PriorWhy says where it came
+	// from. It is a prior only: it is named when the data cannot tell it from
+	// the best (the verdict then rests on the metadata, and says so), and the
+	// text says so when the data contradicts it.
+	Prior    *Trial
+	PriorWhy string
 	// Elapsed is the wall time of the sweep.
 	Elapsed time.Duration
 
-	stretch, seed *Trial // the presets of SeedRecovery
+	stretch, center *Trial // the presets of LetterboxRecovery
 }
 
-// presetPreference orders the presets by how likely a model was trained with
-// them: framework pipelines first, then the generic and ad-hoc ones (the seed's
-// fix is no framework's training pipeline, stretch is the seed's bug).
-var presetPreference = []string{"sg-coco", "sg-custom", "sg-custom-train", "ultralytics", "ultralytics-auto", "yolox", "yolox-legacy", "letterbox", "seed-center", "stretch"}
-
-type diagImage struct {
-	item dataset.Item
-	id   int64
-	img  frame.Image // zero when not cached
-	gts  []box.Object
-	err  error
+// Diagnose answers "what preprocessing was this model trained with?" with
+// evidence only. It evaluates every known preset and the user's candidates on
+// Screen images (each decoded once and reused by every spec), then searches a
+// grid over the free spec from the best (mode, anchor, channel order,
+// normalisation, pad, inner size, rounding, interpolation; one key at a time,
+// at most two passes). Every spec the screening cannot tell from the best —
+// plus the candidates, stretch and the plain centre letterbox — then runs on
+// every selected image. Specs rank by COCO AP (or agreement with a reference);
+// the tied set is every finalist a paired image bootstrap cannot separate from
+// the top. The answer names a spec only when the tied set shares one family and
+// the best scores well; otherwise it says it cannot tell and why. No preset is
+// preferred over another.
+func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
+	start := time.Now()
+	dg, err := newDiagnoser(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer dg.e.close()
+	selected := spread(dg.all, cfg.Limit)
+	screen := spread(selected, cfg.Screen)
+	dg.e.ld = newCachedLoader(dg.e.ld, screen)
+	if err := dg.screenPresets(ctx, screen); err != nil {
+		return nil, err
+	}
+	if err := dg.screenPrior(ctx, screen); err != nil {
+		return nil, err
+	}
+	if err := dg.searchGrid(ctx, screen); err != nil {
+		return nil, err
+	}
+	finals, err := dg.finalists(screen)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range finals {
+		t.Final = true
+	}
+	if len(selected) != len(screen) {
+		if err := dg.evaluate(ctx, finals, selected); err != nil {
+			return nil, err
+		}
+	}
+	d, err := dg.verdict(finals, len(selected), len(screen))
+	if err != nil {
+		return nil, err
+	}
+	d.Elapsed = time.Since(start)
+	return d, nil
 }
 
 type diagnoser struct {
 	cfg      DiagnoseConfig
+	prior    *Trial
+	priorWhy string
+	e        *engine
 	ds       *dataset.Dataset
-	sessions []*detect.Model
-	inW, inH int
 	ref      *reference
-	mu       sync.Mutex
-	done     int
-	total    int
+	all      []int
 	trials   map[string]*Trial
 	order    int
+	done     int
+	total    int
 }
 
-// Diagnose sweeps the known presets and a grid over the free spec (anchor, pad,
-// inner size, channel order, value scaling, size rounding, interpolation) and
-// ranks them by F1 at Conf, or by agreement with a reference: which preprocessing
-// the model behaves as trained with. Cost is kept down by decoding each screening
-// image once and reusing it across every spec, screening on Screen images, and
-// searching the grid coarse-to-fine (one key at a time from the best preset,
-// adopting improvements, at most two passes); only the Finalists best specs (plus
-// the user's candidates, stretch and seed-center) run on every image.
-func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
-	start := time.Now()
-	// The fields shared with Config take Config's defaults.
-	d := Config{Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
-		Workers: cfg.Workers, ReferenceFloor: cfg.ReferenceFloor}.withDefaults()
-	cfg.Conf, cfg.MatchIoU, cfg.NMSIoU, cfg.Floor, cfg.Workers, cfg.ReferenceFloor = d.Conf, d.MatchIoU, d.NMSIoU, d.Floor, d.Workers, d.ReferenceFloor
-	if cfg.Screen <= 0 {
-		cfg.Screen = 32
+func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
+	if err := cfg.Settings.validate(cfg.Reference != ""); err != nil {
+		return nil, err
 	}
-	if cfg.Finalists <= 0 {
-		cfg.Finalists = 6
-	}
-	if cfg.Model == "" || cfg.Data == "" {
+	switch {
+	case cfg.Model == "" || cfg.Data == "":
 		return nil, errors.New("parity: diagnose needs a model and a dataset")
+	case cfg.Screen < 1 || cfg.Limit < 0:
+		return nil, fmt.Errorf("parity: diagnose: --screen %d, --limit %d; expected screen >= 1 and limit >= 0", cfg.Screen, cfg.Limit)
 	}
-	if cfg.Conf < 0 || cfg.Conf >= 1 || cfg.Floor < 0 || cfg.Floor > cfg.Conf {
-		return nil, fmt.Errorf("parity: diagnose: conf %v, floor %v; expected 0 <= floor <= conf < 1", cfg.Conf, cfg.Floor)
+	for _, c := range cfg.Candidates {
+		if err := ParsePipeline(c); err != nil {
+			return nil, fmt.Errorf("parity: candidate pipeline %q: %w", c, err)
+		}
 	}
-	ds, err := dataset.Open(cfg.Data)
+	sig, err := inspect(cfg.Model, cfg.Settings)
 	if err != nil {
 		return nil, err
 	}
-	if err := detect.Init(); err != nil {
+	opts := cfg.Settings.dataOptions()
+	if md := sig.Metadata; md != nil && len(md.Names) > 0 {
+		opts.Names, opts.NamesSource = md.Names, "the metadata of "+cfg.Model
+	}
+	ds, err := dataset.Open(ctx, cfg.Data, opts)
+	if err != nil {
 		return nil, err
 	}
-	opts := detect.DefaultOptions()
-	opts.Conf, opts.IoU, opts.Threads = cfg.Floor, cfg.NMSIoU, cfg.Threads
 	dg := &diagnoser{cfg: cfg, ds: ds, trials: map[string]*Trial{}}
-	defer func() {
-		for _, m := range dg.sessions {
-			m.Close()
-		}
-	}()
-	for range min(cfg.Workers, 16) {
-		m, err := detect.Open(cfg.Model, opts)
-		if err != nil {
-			return nil, err
-		}
-		dg.sessions = append(dg.sessions, m)
+	dg.all = make([]int, len(ds.Items))
+	for i := range dg.all {
+		dg.all[i] = i
 	}
-	dg.inW, dg.inH = dg.sessions[0].InputSize()
-	if nc := dg.sessions[0].NumClasses(); nc != len(ds.Names) {
-		return nil, fmt.Errorf("parity: %s scores %d classes but %s names %d (%v)", cfg.Model, nc, cfg.Data, len(ds.Names), ds.Names)
+	if dg.e, err = openEngine(datasetLoader{ds: ds, data: cfg.Data}, []modelRef{{path: cfg.Model, sig: sig}}, cfg.Settings, len(ds.Items)); err != nil {
+		return nil, err
 	}
 	if cfg.Reference != "" {
 		if dg.ref, err = readReference(cfg.Reference, len(ds.Items)); err != nil {
+			dg.e.close()
 			return nil, err
 		}
 	}
-	all := make([]*diagImage, len(ds.Items))
-	for i, it := range ds.Items {
-		all[i] = &diagImage{item: it, id: int64(i + 1)}
-	}
-	selected := spread(all, cfg.Limit)
-	screen := spread(selected, cfg.Screen)
-	for _, im := range screen { // decoded once, reused by every screened spec
-		dg.load(im, true)
-	}
-
-	// Stage 1: presets and candidates on the screening images.
-	var first []letterbox.Spec
-	var origins []string
-	for _, name := range presetPreference {
-		if s, err := letterbox.Preset(name); err == nil {
-			first, origins = append(first, s), append(origins, "preset")
-		}
-	}
-	for _, name := range letterbox.Presets() {
-		if !slices.Contains(presetPreference, name) {
-			s, _ := letterbox.Preset(name)
-			first, origins = append(first, s), append(origins, "preset")
-		}
-	}
-	var candidates []*Trial
-	for _, c := range cfg.Candidates {
-		s, err := letterbox.Parse(c)
-		if err != nil {
-			return nil, fmt.Errorf("parity: candidate pipeline %q: %w", c, err)
-		}
-		first, origins = append(first, s), append(origins, "candidate")
-	}
-	batch := dg.trialsFor(first, origins)
-	if err := dg.evaluate(ctx, batch, screen); err != nil {
-		return nil, err
-	}
-	for _, c := range cfg.Candidates {
-		s, _ := letterbox.Parse(c)
-		if t := dg.trials[dg.key(s)]; t != nil {
-			candidates = append(candidates, t)
-		}
-	}
-
-	// Stage 2: coordinate search over the free spec from the best screened spec.
-	best := dg.best(false)
-	for pass := 0; pass < 2 && best != nil && best.Err == "" && ctx.Err() == nil; pass++ {
-		improved := false
-		for _, dim := range gridDims {
-			inc, err := letterbox.Parse(best.Spec)
-			if err != nil {
-				break
-			}
-			var specs []letterbox.Spec
-			for _, v := range dim.values(inc) {
-				specs = append(specs, v)
-			}
-			origins := make([]string, len(specs))
-			for i := range origins {
-				origins[i] = "grid"
-			}
-			batch := dg.trialsFor(specs, origins)
-			if err := dg.evaluate(ctx, batch, screen); err != nil {
-				return nil, err
-			}
-			for _, t := range batch {
-				if t.Err == "" && t.Score > best.Score {
-					best, improved = t, true
-				}
-			}
-		}
-		if !improved {
-			break
-		}
-	}
-
-	// Stage 3: finalists on every selected image.
-	screened := dg.sorted(false)
-	var finals []*Trial
-	for _, t := range screened {
-		if len(finals) < cfg.Finalists && t.Err == "" {
-			finals = append(finals, t)
-		}
-	}
-	for _, name := range []string{"stretch", "seed-center", "sg-coco"} {
-		s, _ := letterbox.Preset(name)
-		if t := dg.trials[dg.key(s)]; t != nil && !slices.Contains(finals, t) && t.Err == "" {
-			finals = append(finals, t)
-		}
-	}
-	for _, t := range candidates {
-		if !slices.Contains(finals, t) && t.Err == "" {
-			finals = append(finals, t)
-		}
-	}
-	if len(finals) == 0 {
-		return nil, fmt.Errorf("parity: diagnose: no preprocessing could be evaluated on %s with %s (first error: %s)", cfg.Data, cfg.Model, screened[0].Err)
-	}
-	if len(selected) != len(screen) {
-		for _, t := range finals {
-			t.Final = true
-		}
-		if err := dg.evaluate(ctx, finals, selected); err != nil {
-			return nil, err
-		}
-	} else {
-		for _, t := range finals {
-			t.Final = true
-		}
-	}
-	res := &Diagnosis{Model: cfg.Model, Data: cfg.Data, Images: len(selected), Screened: len(screen),
-		ByReference: dg.ref != nil, Reference: cfg.Reference, Conf: cfg.Conf}
-	res.Ranked = dg.sorted(true)
-	for _, t := range dg.sorted(false) {
-		if !t.Final {
-			res.Ranked = append(res.Ranked, t)
-		}
-	}
-	top := res.Ranked[0]
-	var group []*Trial
-	for _, t := range res.Ranked {
-		if !t.Final || t.Err != "" {
-			continue
-		}
-		eq, gap, err := dg.equivalent(top, t)
-		if err != nil {
-			return nil, err
-		}
-		if eq {
-			group = append(group, t)
-		} else if res.Next == nil {
-			res.Next, res.Gap = t, gap
-		}
-	}
-	res.Best = slices.MinFunc(group, func(a, b *Trial) int { return cmp.Compare(a.order, b.order) })
-	for _, t := range group {
-		if t != res.Best {
-			res.Equivalent = append(res.Equivalent, t)
-		}
-	}
-	if res.Next != nil && dg.ref == nil {
-		_, gap, err := dg.equivalent(res.Best, res.Next)
-		if err != nil {
-			return nil, err
-		}
-		res.Gap = gap
-	}
-	res.Candidates = candidates
-	for _, p := range []struct {
-		name string
-		t    **Trial
-	}{{"stretch", &res.stretch}, {"seed-center", &res.seed}} {
-		s, _ := letterbox.Preset(p.name)
-		if t := dg.trials[dg.key(s)]; t != nil && t.Final && t.Err == "" {
-			*p.t = t
-		}
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return dg, nil
 }
 
 // spread picks n items evenly spaced over s (all of s when n <= 0 or n >= len(s)).
@@ -356,30 +244,139 @@ func spread[T any](s []T, n int) []T {
 	return out
 }
 
+// screenPresets evaluates every preset and candidate on the screening images.
+func (dg *diagnoser) screenPresets(ctx context.Context, screen []int) error {
+	var specs []letterbox.Spec
+	var origins []string
+	for _, name := range letterbox.Presets() {
+		s, err := letterbox.Preset(name)
+		if err != nil {
+			return err
+		}
+		specs, origins = append(specs, s), append(origins, "preset")
+	}
+	for _, c := range dg.cfg.Candidates {
+		s, err := letterbox.Parse(c)
+		if err != nil {
+			return fmt.Errorf("parity: candidate pipeline %q: %w", c, err)
+		}
+		specs, origins = append(specs, s), append(origins, "candidate")
+	}
+	return dg.evaluate(ctx, dg.trialsFor(specs, origins), screen)
+}
+
+// screenPrior evaluates the pipeline the model's metadata names, if any.
+func (dg *diagnoser) screenPrior(ctx context.Context, screen []int) error {
+	p, why, err := DefaultPipeline(dg.e.models[0].sig)
+	if err != nil {
+		return nil // no metadata: no prior
+	}
+	s, err := letterbox.Parse(p)
+	if err != nil {
+		return err
+	}
+	if err := dg.evaluate(ctx, dg.trialsFor([]letterbox.Spec{s}, []string{"metadata"}), screen); err != nil {
+		return err
+	}
+	dg.prior, dg.priorWhy = dg.trials[dg.key(s)], why
+	return nil
+}
+
+// searchGrid varies one key of the free spec at a time from the best screened
+// spec, adopting any improvement, for at most two passes.
+func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
+	best := dg.best()
+	for pass := 0; pass < 2 && best != nil && ctx.Err() == nil; pass++ {
+		improved := false
+		for _, dim := range gridDims {
+			specs := dim.values(best.spec)
+			origins := slices.Repeat([]string{"grid"}, len(specs))
+			batch := dg.trialsFor(specs, origins)
+			if err := dg.evaluate(ctx, batch, screen); err != nil {
+				return err
+			}
+			for _, t := range batch {
+				if t.Err == "" && t.Score > best.Score {
+					best, improved = t, true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	return nil
+}
+
+// finalists are the screened specs no test tells from the best, the user's
+// candidates, stretch and the plain centre letterbox.
+func (dg *diagnoser) finalists(screen []int) ([]*Trial, error) {
+	ranked := dg.sorted(func(*Trial) bool { return true })
+	if len(ranked) == 0 || ranked[0].Err != "" {
+		first := "no spec"
+		if len(ranked) > 0 {
+			first = ranked[0].Err
+		}
+		return nil, fmt.Errorf("parity: diagnose: no preprocessing could be evaluated on %s with %s (first error: %s)", dg.cfg.Data, dg.cfg.Model, first)
+	}
+	var finals []*Trial
+	for _, t := range ranked {
+		if t.Err != "" {
+			continue
+		}
+		tied, _, _, err := dg.tied(ranked[0], t)
+		if err != nil {
+			return nil, err
+		}
+		if tied || t.Origin == "candidate" || t == dg.prior {
+			finals = append(finals, t)
+		}
+	}
+	for _, name := range []string{"stretch", "seed-center"} {
+		if t := dg.presetTrial(name); t != nil && t.Err == "" && !slices.Contains(finals, t) {
+			finals = append(finals, t)
+		}
+	}
+	return finals, nil
+}
+
+// presetTrial is the trial of a preset (or alias), nil when it was not tried.
+func (dg *diagnoser) presetTrial(name string) *Trial {
+	s, err := letterbox.Parse(name)
+	if err != nil {
+		return nil
+	}
+	return dg.trials[dg.key(s)]
+}
+
+// key is a spec's canonical string once adapted to the model input.
 func (dg *diagnoser) key(s letterbox.Spec) string {
-	f, err := s.ForInput(dg.inW, dg.inH)
+	sig := dg.e.models[0].sig
+	f, err := s.ForInput(sig.Width, sig.Height)
 	if err != nil {
 		return "invalid:" + s.String()
 	}
 	return f.String()
 }
 
-// trialsFor returns the trials of specs not tried yet (deduplicated by canonical
-// spec after adapting to the model input).
+// trialsFor returns the trials of the specs not tried yet (deduplicated by
+// canonical spec after adapting to the model input); a spec that cannot feed
+// the model gets its reason in Err.
 func (dg *diagnoser) trialsFor(specs []letterbox.Spec, origins []string) []*Trial {
 	var out []*Trial
+	sig := dg.e.models[0].sig
 	for i, s := range specs {
 		k := dg.key(s)
-		if _, done := dg.trials[k]; done {
+		if t, done := dg.trials[k]; done {
+			if origins[i] == "candidate" || origins[i] == "metadata" {
+				t.Origin = origins[i]
+			}
 			continue
 		}
-		t := &Trial{Spec: k, Origin: origins[i], order: dg.order}
+		t := &Trial{Spec: k, Origin: origins[i], Family: family(s), spec: s, order: dg.order}
 		dg.order++
-		if strings.HasPrefix(k, "invalid:") {
-			_, err := s.ForInput(dg.inW, dg.inH)
-			t.Spec, t.Err = s.String(), fmt.Sprintf("not applicable to a %dx%d input: %v", dg.inW, dg.inH, err)
-		} else if s.DType != letterbox.Float32 {
-			t.Err = "uint8 tensors: diagnose feeds float32 models only"
+		if _, err := bindSpec(s, sig); err != nil {
+			t.Spec, t.Err, t.Score = s.String(), fmt.Sprintf("cannot feed the %dx%d %s input: %v", sig.Width, sig.Height, sig.InputType, err), -1
 		}
 		dg.trials[k] = t
 		out = append(out, t)
@@ -387,200 +384,131 @@ func (dg *diagnoser) trialsFor(specs []letterbox.Spec, origins []string) []*Tria
 	return out
 }
 
-// load decodes an image and its labels (keeping the pixels when keep).
-func (dg *diagnoser) load(im *diagImage, keep bool) (frame.Image, error) {
-	if im.img.Pix != nil || im.err != nil {
-		return im.img, im.err
-	}
-	img, err := decoderOpenCV.Decode(im.item.ImagePath)
-	if err != nil {
-		im.err = err
-		return frame.Image{}, err
-	}
-	gts, err := dg.ds.Labels(im.item, img.W, img.H)
-	if err != nil {
-		im.err = err
-		return frame.Image{}, err
-	}
-	im.gts = gts
-	if keep {
-		im.img = img
-	}
-	return img, nil
-}
-
-var decoderOpenCV, _ = decoderFor(letterbox.DecoderOpenCV)
-
-// evaluate runs every trial of batch on every image (each image decoded once for
-// the whole batch) and fills the trials' numbers.
-func (dg *diagnoser) evaluate(ctx context.Context, batch []*Trial, images []*diagImage) error {
+// evaluate runs the trials that can run on the images at the given positions,
+// through the engine and the collector Run uses, and fills their numbers.
+func (dg *diagnoser) evaluate(ctx context.Context, batch []*Trial, images []int) error {
 	var live []*Trial
-	var specs []letterbox.Spec
+	var runs []engineRun
+	var heads []PipelineResult
 	for _, t := range batch {
 		if t.Err != "" {
 			continue
 		}
-		s, err := letterbox.Parse(t.Spec)
+		st, err := bindSpec(t.spec, dg.e.models[0].sig)
 		if err != nil {
-			t.Err = err.Error()
+			t.Err, t.Score = err.Error(), -1
 			continue
 		}
-		live, specs = append(live, t), append(specs, s)
+		live, runs = append(live, t), append(runs, engineRun{stage: st})
+		h := PipelineResult{Name: t.Spec, Model: dg.cfg.Model, Pipeline: t.Spec}
+		st.describe(&h)
+		heads = append(heads, h)
 	}
 	if len(live) == 0 {
 		return nil
 	}
-	dets := make([][][]box.Detection, len(live)) // [trial][image]
-	fails := make([][]error, len(live))
-	for k := range live {
-		dets[k] = make([][]box.Detection, len(images))
-		fails[k] = make([]error, len(images))
-	}
-	dg.mu.Lock()
-	dg.total += len(images)
-	dg.mu.Unlock()
-	plans := map[planKey]*letterbox.Plan{}
-	var planMu sync.Mutex
-	planFor := func(k, w, h int) (*letterbox.Plan, error) {
-		planMu.Lock()
-		defer planMu.Unlock()
-		if p, ok := plans[planKey{k, w, h}]; ok {
-			return p, nil
-		}
-		p, err := specs[k].Plan(w, h)
-		if err != nil {
-			return nil, err
-		}
-		plans[planKey{k, w, h}] = p
-		return p, nil
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for _, m := range dg.sessions {
-		wg.Add(1)
-		go func(m *detect.Model) {
-			defer wg.Done()
-			tensor := make([]float32, 3*dg.inW*dg.inH)
-			for i := range jobs {
-				img, err := dg.load(images[i], false)
-				for k := range live {
-					if err != nil {
-						fails[k][i] = err
-						continue
-					}
-					dets[k][i], fails[k][i] = inferOne(planFor, k, img, m, tensor)
-				}
-				if dg.cfg.Progress != nil {
-					dg.mu.Lock()
-					dg.done++
-					dg.cfg.Progress(dg.done, dg.total)
-					dg.mu.Unlock()
-				}
-			}
-		}(m)
-	}
-feed:
-	for i := range images {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("parity: diagnose interrupted: %w", err)
+	results, err := dg.run(ctx, runs, heads, images)
+	if err != nil {
+		return err
 	}
 	for k, t := range live {
-		dg.score(t, images, dets[k], fails[k])
+		dg.score(t, results[k])
 	}
 	return nil
 }
 
-// inferOne preprocesses, runs and unmaps one image for spec k; ok is false when
-// the spec cannot handle the image (e.g. a side that resizes to 0 px) or the
-// model refuses the tensor.
-func inferOne(planFor func(k, w, h int) (*letterbox.Plan, error), k int, img frame.Image, m *detect.Model, tensor []float32) ([]box.Detection, error) {
-	p, err := planFor(k, img.W, img.H)
-	if err != nil {
+// run streams the runs over the images into one Result per run, each through
+// the collector Run uses; an image that fails in one run fails in that run's
+// result only, so that each spec answers for its own failures.
+func (dg *diagnoser) run(ctx context.Context, runs []engineRun, heads []PipelineResult, images []int) ([]*Result, error) {
+	names := make([]string, len(heads))
+	for i, h := range heads {
+		names[i] = h.Name
+	}
+	if err := dg.e.setRuns(runs, names); err != nil {
 		return nil, err
 	}
-	if g := p.Geometry(); p.TensorLen() != len(tensor) {
-		return nil, fmt.Errorf("makes a %dx%d tensor for a %dx%d image, the model takes a fixed size", g.DstW, g.DstH, g.SrcW, g.SrcH)
+	base := dg.done
+	dg.total += len(images)
+	if dg.cfg.Progress != nil {
+		dg.e.progress = func(done, _ int) { dg.cfg.Progress(base+done, dg.total) }
 	}
-	if err := p.Apply(img, tensor); err != nil {
-		return nil, err
+	sig := dg.e.models[0].sig
+	results := make([]*Result, len(heads))
+	cols := make([]*collector, len(heads))
+	for k, h := range heads {
+		results[k] = &Result{Model: dg.cfg.Model, Models: []string{dg.cfg.Model}, Data: dg.cfg.Data, InputW: sig.Width,
+			InputH: sig.Height, Classes: dg.ds.Names, Conf: dg.cfg.Conf, MatchIoU: dg.cfg.MatchIoU, NMSIoU: dg.cfg.NMSIoU,
+			Floor: dg.cfg.Floor, Images: len(images), Failed: []FailedImage{}, fromRun: true}
+		var err error
+		if cols[k], err = newCollector(dg.cfg.Settings, dg.ref, results[k], []PipelineResult{h}); err != nil {
+			return nil, err
+		}
 	}
-	ds, err := m.Infer(tensor)
-	if err != nil {
-		return nil, err
+	consume := func(o *outcome) error {
+		for k, c := range cols {
+			if err := c.add(o.only(k)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	g := p.Geometry()
-	for j := range ds {
-		ds[j].Box = g.UnmapBox(ds[j].Box)
+	if _, err := dg.e.stream(ctx, images, consume); err != nil {
+		return nil, fmt.Errorf("parity: diagnose: %w", err)
 	}
-	return ds, nil
+	dg.done += len(images)
+	for _, c := range cols {
+		if err := c.finish(); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
 }
 
-func (dg *diagnoser) score(t *Trial, images []*diagImage, dets [][]box.Detection, fails []error) {
-	nc := len(dg.ds.Names)
-	cats := make([]int64, nc)
-	for c := range cats {
-		cats[c] = int64(c)
-	}
-	coco, _ := metrics.NewCOCOEvaluator(cats)
-	t.Images, t.Failed, t.GT, t.TP, t.FP, t.FN = len(images), 0, 0, 0, 0, 0
-	t.results = t.results[:0]
-	var recs []ImageRecord
-	annID := int64(1)
-	var firstErr error
-	for i, im := range images {
-		if fails[i] != nil {
-			t.Failed++
-			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: %w", im.item.ImagePath, fails[i])
-			}
-			continue
-		}
-		m := metrics.MatchImage(im.gts, dets[i], math.Inf(-1), dg.cfg.MatchIoU)
-		t.results = append(t.results, m)
-		at := metrics.MatchImage(im.gts, dets[i], dg.cfg.Conf, dg.cfg.MatchIoU)
-		t.GT += len(im.gts)
-		t.TP, t.FP, t.FN = t.TP+at.TP, t.FP+at.FP, t.FN+at.FN
-		gts := make([]metrics.COCOAnnotation, len(im.gts))
-		for g, o := range im.gts {
-			gts[g] = metrics.COCOAnnotation{ID: annID, ImageID: im.id, CategoryID: int64(o.Class), BBox: [4]float64{o.X1, o.Y1, o.W(), o.H()}, Area: o.W() * o.H()}
-			annID++
-		}
-		_ = coco.AddImage(im.id, gts, cocoDetections(im.id, dets[i]))
-		recs = append(recs, ImageRecord{ID: im.id, Dets: [][]box.Detection{dets[i]}})
-	}
-	if t.Failed == len(images) {
-		t.Err = fmt.Sprintf("every one of %d images failed; first: %v", len(images), firstErr)
-		t.Score = -1
+// score reads trial t's numbers from its result.
+func (dg *diagnoser) score(t *Trial, res *Result) {
+	p := &res.Pipelines[0]
+	t.pr, t.byIoU = p, nil
+	t.Images, t.Failed = res.Images, len(res.Failed)
+	if res.Evaluated == 0 {
+		t.Err, t.Score = fmt.Sprintf("every one of %d images failed; first: %s", res.Images, res.Failed[0].Error), -1
 		return
 	}
-	c := metrics.Counts{Images: len(recs), GT: t.GT, TP: t.TP, FP: t.FP, FN: t.FN}
-	t.F1 = c.F1()
-	t.AP50 = coco.Summarize().Stats.AP50
-	t.Score = t.F1
+	t.GT, t.TP, t.FP, t.FN, t.F1, t.AP, t.AP50 = p.GT, p.TP, p.FP, p.FN, p.F1, p.AP, p.AP50
+	t.ratio = make([]metrics.Ratio, len(p.PerImage))
+	var sum float64
+	for i, im := range p.PerImage {
+		var s float64
+		for _, v := range im.GTBest {
+			s += float64(v)
+		}
+		sum += s
+		t.ratio[i] = metrics.Ratio{Num: s, Den: float64(len(im.GTBest))}
+	}
+	if p.GT > 0 {
+		t.GTScore = sum / float64(p.GT)
+	}
+	t.Score = t.AP
 	if dg.ref != nil {
-		a := dg.ref.compare(recs, 0, dg.cfg.ReferenceFloor)
-		t.Agreement = &a
-		t.Score = a.Fraction
+		for i, im := range p.PerImage {
+			m := compareImage(dg.ref.dets[im.ID], imageDetections(im), dg.cfg.ReferenceFloor)
+			t.ratio[i] = metrics.Ratio{Num: float64(len(m.boxErr)), Den: float64(len(m.boxErr) + m.refOnly + m.only)}
+		}
+		t.Agreement = p.Reference
+		t.Score = p.Reference.Fraction
 	}
 	if t.Failed > 0 {
-		t.Score *= float64(len(images)-t.Failed) / float64(len(images)) // failing images count against a spec
+		// Failing images count against a spec.
+		t.Score *= float64(t.Images-t.Failed) / float64(t.Images)
 	}
 }
 
-// sorted returns the trials (finalists only when final), best first: score, then
-// AP50, then search order.
-func (dg *diagnoser) sorted(final bool) []*Trial {
+// sorted returns the trials keep selects, best first: evaluable first, then
+// score, GT score, AP50, F1, search order.
+func (dg *diagnoser) sorted(keep func(*Trial) bool) []*Trial {
 	var out []*Trial
 	for _, t := range dg.trials {
-		if !final || t.Final {
+		if keep(t) {
 			out = append(out, t)
 		}
 	}
@@ -591,47 +519,209 @@ func (dg *diagnoser) sorted(final bool) []*Trial {
 			}
 			return 1
 		}
-		if v := cmp.Compare(b.Score, a.Score); v != 0 {
-			return v
-		}
-		if v := cmp.Compare(b.AP50, a.AP50); v != 0 {
-			return v
+		for _, v := range [][2]float64{{a.Score, b.Score}, {a.GTScore, b.GTScore}, {a.AP50, b.AP50}, {a.F1, b.F1}} {
+			if c := cmp.Compare(v[1], v[0]); c != 0 {
+				return c
+			}
 		}
 		return cmp.Compare(a.order, b.order)
 	})
 	return out
 }
 
-func (dg *diagnoser) best(final bool) *Trial {
-	s := dg.sorted(final)
+func (dg *diagnoser) best() *Trial {
+	s := dg.sorted(func(t *Trial) bool { return t.Err == "" })
 	if len(s) == 0 {
 		return nil
 	}
 	return s[0]
 }
 
-// ReferenceEquivalence is how close two agreement fractions must be for Diagnose
-// to call the specs indistinguishable.
-const ReferenceEquivalence = 0.005
+// BootstrapSeedDiagnose seeds Diagnose's paired bootstraps (results are
+// deterministic).
+const BootstrapSeedDiagnose = 0x6469616721
 
-// equivalent says whether t is indistinguishable from top: agreement within
-// ReferenceEquivalence, or a paired bootstrap of F1 that finds no significant change.
-func (dg *diagnoser) equivalent(top, t *Trial) (bool, *metrics.BootstrapDelta, error) {
+// tied says whether the evidence puts t below top. With a reference: a paired
+// image bootstrap (at 0.05) of the agreement finds t worse. Without: the
+// bootstrap finds t's AP over IoU 0.50:0.95 (the ranking's measure) worse, or
+// finds the mean score its ground truths get worse while t's AP is no better —
+// the score a real object gets has power where AP saturates, but a higher
+// confidence alone does not make a pipeline the training one, so it never
+// separates specs whose AP says otherwise. gap is the test that separates them
+// and what it measured (nil when tied, or when t failed on other images than
+// top: a difference in itself).
+func (dg *diagnoser) tied(top, t *Trial) (bool, *metrics.BootstrapDelta, string, error) {
 	if top == t {
-		return true, nil, nil
+		return true, nil, "", nil
 	}
-	if dg.ref != nil {
-		return math.Abs(top.Score-t.Score) <= ReferenceEquivalence, nil, nil
+	if t.Images != top.Images || t.Failed != top.Failed || len(t.ratio) != len(top.ratio) {
+		return false, nil, "", nil
 	}
-	if len(top.results) != len(t.results) || t.Failed != top.Failed {
-		return false, nil, nil // failing on other images is a difference in itself
-	}
-	b, err := metrics.PairedBootstrap(top.results, t.results, metrics.BootstrapOptions{Conf: dg.cfg.Conf, Seed: BootstrapSeed})
+	opts := metrics.BootstrapOptions{Conf: dg.cfg.Conf, Seed: BootstrapSeedDiagnose}
+	g, err := metrics.PairedBootstrapRatio(top.ratio, t.ratio, opts)
 	if err != nil {
-		return false, nil, fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
+		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
 	}
-	return !b.F1.Significant(), &b.F1, nil
+	worse := func(d metrics.BootstrapDelta) bool { return d.Significant() && d.Delta < 0 }
+	if dg.ref != nil {
+		if worse(g) {
+			return false, &g, "agreement", nil
+		}
+		return true, nil, "", nil
+	}
+	ap, err := metrics.PairedBootstrapAP(top.iouResults(), t.iouResults(), metrics.BootstrapOptions{Seed: BootstrapSeedDiagnose})
+	if err != nil {
+		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
+	}
+	switch {
+	case worse(ap):
+		return false, &ap, "AP (IoU 0.50:0.95)", nil
+	case worse(g) && ap.Delta <= 0:
+		return false, &g, "GT score", nil
+	}
+	return true, nil, "", nil
 }
+
+// iouResults are the trial's images matched again from their boxes at IoU
+// 0.50, 0.55, ..., 0.95 with every detection (conf −Inf), for
+// PairedBootstrapAP; computed once per evaluation.
+func (t *Trial) iouResults() [][]metrics.ImageResult {
+	if t.byIoU != nil {
+		return t.byIoU
+	}
+	for k := range 10 {
+		thr := 0.5 + 0.05*float64(k)
+		rs := make([]metrics.ImageResult, len(t.pr.PerImage))
+		for i, im := range t.pr.PerImage {
+			tr := imageTruth(im)
+			rs[i] = metrics.MatchImageCrowd(tr.gts, tr.crowds, imageDetections(im), math.Inf(-1), thr)
+		}
+		t.byIoU = append(t.byIoU, rs)
+	}
+	return t.byIoU
+}
+
+// PoorScore is the score below which a best spec (AP50 without a reference,
+// agreement with one) explains too little for a verdict: the model, its output
+// layout, the class mapping or the labels are more likely wrong than the
+// preprocessing.
+const PoorScore = 0.2
+
+// verdict ranks the finalists and decides what can be said.
+func (dg *diagnoser) verdict(finals []*Trial, images, screened int) (*Diagnosis, error) {
+	d := &Diagnosis{Model: dg.cfg.Model, Data: dg.cfg.Data, Images: images, Screened: screened,
+		ByReference: dg.ref != nil, Reference: dg.cfg.Reference, Conf: dg.cfg.Conf}
+	d.Ranked = dg.sorted(func(t *Trial) bool { return t.Final })
+	d.Ranked = append(d.Ranked, dg.sorted(func(t *Trial) bool { return !t.Final })...)
+	d.Best = d.Ranked[0]
+	if d.Best.Err != "" {
+		return nil, fmt.Errorf("parity: diagnose: no preprocessing could be evaluated on every image of %s (first error: %s)", dg.cfg.Data, d.Best.Err)
+	}
+	for _, t := range d.Ranked[1:] {
+		if !t.Final || t.Err != "" {
+			continue
+		}
+		tied, gap, name, err := dg.tied(d.Best, t)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case tied:
+			d.Tied = append(d.Tied, t)
+		case d.Next == nil:
+			d.Next, d.Gap, d.GapMetric = t, gap, name
+		}
+	}
+	d.Prior, d.PriorWhy = dg.prior, dg.priorWhy
+	d.decide(dg.ref != nil)
+	for _, t := range d.Ranked {
+		if t.Origin == "candidate" {
+			d.Candidates = append(d.Candidates, t)
+		}
+	}
+	d.stretch, d.center = dg.presetTrial("stretch"), dg.presetTrial("seed-center")
+	return d, nil
+}
+
+// decide names Best when it scores well and every tied spec shares its family,
+// and lists what the tied specs leave undecided; otherwise it says why it
+// cannot tell.
+func (d *Diagnosis) decide(byRef bool) {
+	b := d.Best
+	poor, measure := b.AP50 < PoorScore, fmt.Sprintf("AP50 %.3f", b.AP50)
+	if byRef {
+		poor, measure = b.Score < PoorScore, fmt.Sprintf("agreement %.1f%%", 100*b.Score)
+	}
+	if poor {
+		d.CannotTell = fmt.Sprintf("even the best spec scores poorly (%s < %g): check the model's output layout, its class mapping and the labels before the preprocessing", measure, PoorScore)
+		return
+	}
+	var families []string
+	for _, t := range append([]*Trial{b}, d.Tied...) {
+		if !slices.Contains(families, t.Family) {
+			families = append(families, t.Family)
+		}
+	}
+	if p := d.Prior; p != nil && p.Err == "" && (p == b || slices.Contains(d.Tied, p)) {
+		// The data cannot tell the metadata's pipeline from the best: the
+		// metadata decides, and the text says the verdict rests on it.
+		d.Named = p
+		d.Undecided = undecided(p, append([]*Trial{b}, d.Tied...))
+		return
+	}
+	if len(families) > 1 {
+		d.CannotTell = fmt.Sprintf("%d specs of %d families are indistinguishable on these %d images (%s) — give --reference or more images",
+			1+len(d.Tied), len(families), d.Images, strings.Join(families, "; "))
+		return
+	}
+	d.Named = b
+	d.Undecided = undecided(b, d.Tied)
+}
+
+// undecided lists the spec keys on which the tied specs differ from best.
+func undecided(best *Trial, tied []*Trial) []string {
+	var keys []string
+	for _, t := range tied {
+		for _, k := range letterbox.DiffKeys(best.spec, t.spec) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// family names what a spec does in the respects that decide a deployment:
+// stretch or letterbox and where the image sits, channel order, and the value
+// normalisation, e.g. "letterbox anchor=center order=rgb scale=1/255".
+func family(s letterbox.Spec) string {
+	f := []string{s.Mode.String()}
+	if s.Mode == letterbox.Letterbox {
+		f = append(f, "anchor="+s.Value("anchor"))
+	}
+	f = append(f, "order="+s.Value("order"), "scale="+s.Value("scale"))
+	if s.Mean != ([3]float64{}) || s.Std != ([3]float64{}) {
+		f = append(f, "mean="+s.Value("mean"), "std="+s.Value("std"))
+	}
+	return strings.Join(f, " ")
+}
+
+// LetterboxRecovery is how much of the F1 lost to stretching the plain centre
+// letterbox (int() sizes, pad 0: the fix proposed in super-gradients #1952)
+// wins back against the best spec: (F1(centre) − F1(stretch)) / (F1(best) −
+// F1(stretch)); ok is false when either preset was not evaluated on every image
+// or stretch is as good as the best.
+func (d *Diagnosis) LetterboxRecovery() (frac float64, stretch, center *Trial, ok bool) {
+	stretch, center = d.stretch, d.center
+	if stretch == nil || center == nil || !stretch.Final || !center.Final || d.Best == nil || d.Best.F1 <= stretch.F1 {
+		return 0, stretch, center, false
+	}
+	return (center.F1 - stretch.F1) / (d.Best.F1 - stretch.F1), stretch, center, true
+}
+
+// presetStretch is the stretch preset's trial (nil when not evaluated).
+func (d *Diagnosis) presetStretch() *Trial { return d.stretch }
 
 // gridDim is one key of the free spec the search varies.
 type gridDim struct {
@@ -639,18 +729,48 @@ type gridDim struct {
 	values func(s letterbox.Spec) []letterbox.Spec
 }
 
+// variants returns s changed by each of set, its unmapping kept consistent with
+// where each variant puts the image (see consistentUnmap).
 func variants(s letterbox.Spec, set ...func(*letterbox.Spec)) []letterbox.Spec {
 	var out []letterbox.Spec
 	for _, f := range set {
 		v := s
 		f(&v)
+		v.Unmap = consistentUnmap(v)
 		out = append(out, v)
 	}
 	return out
 }
 
-// gridDims are the keys the coarse-to-fine search varies, each with its usual
-// values (SPEC.md §1): every value is tried with the other keys fixed.
+// consistentUnmap keeps a grid variant's box unmapping true to its geometry:
+// Ultralytics' scale_boxes assumes a centred letterbox and YOLOX's a top-left
+// one; any other placement (or a stretch) is mapped back by the exact per-axis
+// inverse.
+func consistentUnmap(s letterbox.Spec) letterbox.Unmapping {
+	switch {
+	case s.Mode == letterbox.Stretch:
+		return letterbox.PerAxis
+	case s.Unmap == letterbox.Ultralytics && s.Anchor != letterbox.Center:
+		return letterbox.PerAxis
+	case s.Unmap == letterbox.YOLOX && s.Anchor != letterbox.TopLeft:
+		return letterbox.PerAxis
+	}
+	return s.Unmap
+}
+
+// norm sets a value normalisation: scale, then (x - mean)/std per channel.
+func norm(scale float64, mean, std [3]float64) func(*letterbox.Spec) {
+	return func(v *letterbox.Spec) { v.Scale, v.Mean, v.Std = scale, mean, std }
+}
+
+var (
+	imagenetMean = [3]float64{0.485, 0.456, 0.406}
+	imagenetStd  = [3]float64{0.229, 0.224, 0.225}
+)
+
+// gridDims are the keys the search varies, each with its usual values (from
+// super-gradients, Ultralytics, YOLOX and the common Caffe/TF conventions):
+// every value is tried with the other keys fixed.
 var gridDims = []gridDim{
 	{"mode", func(s letterbox.Spec) []letterbox.Spec {
 		return variants(s, func(v *letterbox.Spec) { v.Mode = letterbox.Letterbox }, func(v *letterbox.Spec) { v.Mode = letterbox.Stretch })
@@ -662,13 +782,14 @@ var gridDims = []gridDim{
 	{"order", func(s letterbox.Spec) []letterbox.Spec {
 		return variants(s, func(v *letterbox.Spec) { v.Order = frame.RGB }, func(v *letterbox.Spec) { v.Order = frame.BGR })
 	}},
-	{"scale", func(s letterbox.Spec) []letterbox.Spec {
+	{"normalisation", func(s letterbox.Spec) []letterbox.Spec {
 		return variants(s,
-			func(v *letterbox.Spec) { v.Scale, v.Mean, v.Std = 1/255.0, [3]float64{}, [3]float64{} },
-			func(v *letterbox.Spec) { v.Scale, v.Mean, v.Std = 1, [3]float64{}, [3]float64{} },
-			func(v *letterbox.Spec) {
-				v.Scale, v.Mean, v.Std = 1/255.0, [3]float64{0.485, 0.456, 0.406}, [3]float64{0.229, 0.224, 0.225}
-			})
+			norm(1/255.0, [3]float64{}, [3]float64{}),                           // /255 (Ultralytics, super-gradients COCO)
+			norm(1, [3]float64{}, [3]float64{}),                                 // 0..255 (YOLOX, super-gradients custom)
+			norm(1/255.0, imagenetMean, imagenetStd),                            // ImageNet mean/std (YOLOX legacy, torchvision)
+			norm(1, [3]float64{127.5, 127.5, 127.5}, [3]float64{128, 128, 128}), // (x-127.5)/128 (TF/MobileNet SSD)
+			norm(1, [3]float64{127, 127, 127}, [3]float64{128, 128, 128}),       // (x-127)/128 (UltraFace, many face detectors)
+		)
 	}},
 	{"pad", func(s letterbox.Spec) []letterbox.Spec {
 		return variants(s, func(v *letterbox.Spec) { v.Pad = [3]uint8{114, 114, 114} }, func(v *letterbox.Spec) { v.Pad = [3]uint8{} },
@@ -688,94 +809,4 @@ var gridDims = []gridDim{
 		return variants(s, func(v *letterbox.Spec) { v.Interp = letterbox.Linear }, func(v *letterbox.Spec) { v.Interp = letterbox.Nearest },
 			func(v *letterbox.Spec) { v.Interp = letterbox.Area }, func(v *letterbox.Spec) { v.Interp = letterbox.Cubic })
 	}},
-}
-
-// SeedRecovery is how much of the F1 lost to stretching the seed's own fix
-// (seed-center) wins back, against the best spec: (F1(seed-center) − F1(stretch)) /
-// (F1(best) − F1(stretch)); ok is false when either preset was not evaluated or
-// stretch is as good as the best.
-func (d *Diagnosis) SeedRecovery() (frac float64, stretch, seed *Trial, ok bool) {
-	stretch, seed = d.stretch, d.seed
-	if stretch == nil || seed == nil || d.Best == nil || d.Best.Score <= stretch.Score {
-		return 0, stretch, seed, false
-	}
-	return (seed.Score - stretch.Score) / (d.Best.Score - stretch.Score), stretch, seed, true
-}
-
-// WriteText writes the diagnosis for a person: the verdict, the gap to the next
-// spec, what each candidate loses, the seed fix's recovery, then the ranking.
-func (d *Diagnosis) WriteText(w io.Writer) error {
-	metric := "F1 at conf > " + fmt.Sprint(d.Conf)
-	if d.ByReference {
-		metric = "agreement with the reference " + d.Reference
-	}
-	fmt.Fprintf(w, "model %s, data %s: %d images (grid screened on %d), ranked by %s; %s\n\n", d.Model, d.Data, d.Images, d.Screened, metric, d.Elapsed.Round(100*time.Millisecond))
-	b := d.Best
-	fmt.Fprintf(w, "behaves as trained with: %s  (%s)\n", b.Spec, d.describe(b))
-	if len(d.Equivalent) > 0 {
-		var names []string
-		for i, t := range d.Equivalent {
-			if i == 4 {
-				names = append(names, fmt.Sprintf("and %d more (see the ranking)", len(d.Equivalent)-i))
-				break
-			}
-			names = append(names, fmt.Sprintf("%s (F1 %.4f)", t.Spec, t.F1))
-		}
-		fmt.Fprintf(w, "  indistinguishable on this data (named first: the known training pipeline, searched first): %s\n", strings.Join(names, "; "))
-	}
-	if d.Next != nil {
-		fmt.Fprintf(w, "next best: %s  (%s)", d.Next.Spec, d.describe(d.Next))
-		if d.Gap != nil {
-			fmt.Fprintf(w, "; F1 %+.4f, 95%% CI [%+.4f, %+.4f], p=%.3f", d.Gap.Delta, d.Gap.Lo, d.Gap.Hi, d.Gap.P)
-		} else {
-			fmt.Fprintf(w, "; score %+.4f", d.Next.Score-b.Score)
-		}
-		fmt.Fprintln(w)
-	}
-	for _, c := range d.Candidates {
-		if c.Err != "" {
-			fmt.Fprintf(w, "your pipeline %s: cannot run (%s)\n", c.Spec, c.Err)
-			continue
-		}
-		verb, delta := "loses", b.Score-c.Score
-		if delta < 0 {
-			verb, delta = "gains", -delta
-		}
-		fmt.Fprintf(w, "your pipeline %s: %s; %s %.4f %s against %s\n", c.Spec, d.describe(c), verb, delta, scoreName(d), b.Spec)
-	}
-	if frac, st, sc, ok := d.SeedRecovery(); ok {
-		fmt.Fprintf(w, "seed fix: seed-center %s %.4f vs stretch %.4f and %s %.4f: recovers %.1f%% of the loss\n",
-			scoreName(d), sc.Score, st.Score, b.Spec, b.Score, 100*frac)
-	}
-	fmt.Fprintln(w, "\nranking:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  #\tspec\torigin\timages\tF1\tAP50\tscore\tnote")
-	for i, t := range d.Ranked {
-		note := ""
-		switch {
-		case t.Err != "":
-			note = t.Err
-		case !t.Final:
-			note = "screened only"
-		case t.Failed > 0:
-			note = fmt.Sprintf("%d images failed", t.Failed)
-		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%.4f\t%.4f\t%.4f\t%s\n", i+1, t.Spec, t.Origin, t.Images, t.F1, t.AP50, t.Score, note)
-	}
-	return tw.Flush()
-}
-
-func scoreName(d *Diagnosis) string {
-	if d.ByReference {
-		return "agreement"
-	}
-	return "F1"
-}
-
-func (d *Diagnosis) describe(t *Trial) string {
-	s := fmt.Sprintf("F1 %.4f, AP50 %.4f, TP %d FP %d FN %d", t.F1, t.AP50, t.TP, t.FP, t.FN)
-	if t.Agreement != nil {
-		s += fmt.Sprintf(", agreement %.2f%%", 100*t.Agreement.Fraction)
-	}
-	return s
 }

@@ -37,7 +37,7 @@ func twoClassData(t *testing.T, n int) string {
 func TestUint8InputModel(t *testing.T) {
 	data := twoClassData(t, 3)
 	const model = "../detect/testdata/layouts/yolonas_u8.onnx"
-	res, err := Run(context.Background(), Config{Model: model, Data: data, Pipelines: []string{"sg-coco:dtype=uint8"}})
+	res, err := Run(context.Background(), testConfig(model, data, "sg-coco:dtype=uint8"))
 	require.NoError(t, err)
 	require.Empty(t, res.Failed)
 	assert.Equal(t, 3, res.Evaluated)
@@ -45,12 +45,12 @@ func TestUint8InputModel(t *testing.T) {
 	assert.Equal(t, "320x320", p.Size, "the preset follows the model's 320x320 input")
 	assert.Contains(t, p.Spec, "dtype=uint8")
 
-	_, err = Run(context.Background(), Config{Model: model, Data: data, Pipelines: []string{"sg-coco"}})
+	_, err = Run(context.Background(), testConfig(model, data, "sg-coco"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the model takes uint8 input (its graph does the cast and scaling): add dtype=uint8 to the pipeline")
 	assert.Contains(t, err.Error(), `"sg-coco:`)
 
-	_, err = Run(context.Background(), Config{Model: fixtureModel, Data: fixtureData, Pipelines: []string{"sg-coco:dtype=uint8"}})
+	_, err = Run(context.Background(), testConfig(fixtureModel, fixtureData, "sg-coco:dtype=uint8"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the pipeline makes uint8 tensors but the model takes float32 input")
 }
@@ -58,7 +58,7 @@ func TestUint8InputModel(t *testing.T) {
 // TestClassCountMismatch: a model scoring two classes against a one-class label
 // set is refused before any image runs, naming both sides.
 func TestClassCountMismatch(t *testing.T) {
-	_, err := Run(context.Background(), Config{Model: "../detect/testdata/layouts/yolonas_u8.onnx", Data: fixtureData, Pipelines: []string{"sg-coco:dtype=uint8"}})
+	_, err := Run(context.Background(), testConfig("../detect/testdata/layouts/yolonas_u8.onnx", fixtureData, "sg-coco:dtype=uint8"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "scores 2 classes but the label set has 1")
 	assert.Contains(t, err.Error(), fixtureData)

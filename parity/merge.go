@@ -70,14 +70,21 @@ func Merge(shards []*Result) (*Result, error) {
 		return nil, fmt.Errorf("parity: merge: the shards hold %d images, the dataset %d", images, first.DatasetImages)
 	}
 
-	cfg := Config{Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
-		Bins: len(first.Pipelines[0].HistEdges) - 1, Reference: first.Reference, ReferenceFloor: first.ReferenceFloor}
+	cfg := Settings{Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
+		Bins: len(first.Pipelines[0].HistEdges) - 1, ReferenceFloor: first.ReferenceFloor}
 	res := &Result{
 		Model: first.Model, Models: first.Models, Data: first.Data, InputW: first.InputW, InputH: first.InputH,
 		Classes: first.Classes, Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
-		Images: images, Failed: []FailedImage{}, Orphans: first.Orphans,
+		Images: images, Failed: []FailedImage{}, Orphans: first.Orphans, DataWarnings: first.DataWarnings,
 	}
-	col, err := newCollector(cfg, res, first.Pipelines, images)
+	var ref *reference
+	if first.Reference != "" {
+		var err error
+		if ref, err = readReference(first.Reference, images); err != nil {
+			return nil, err
+		}
+	}
+	col, err := newCollector(cfg, ref, res, first.Pipelines)
 	if err != nil {
 		return nil, err
 	}
@@ -123,17 +130,14 @@ func Merge(shards []*Result) (*Result, error) {
 			return nil, fmt.Errorf("parity: merge: no shard holds image id %d", id)
 		}
 		if e.failed != nil {
-			if err := col.add(id-1, imageOutcome{name: e.failed.Image, err: errors.New(e.failed.Error), failAt: e.failed.Stage}); err != nil {
+			if err := col.add(&outcome{pos: id - 1, name: e.failed.Image, err: errors.New(e.failed.Error), failAt: e.failed.Stage}); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		im := e.shard.Pipelines[0].PerImage[e.k]
-		o := imageOutcome{name: im.Image, w: im.W, h: im.H, gts: make([]box.Object, len(im.GTBoxes)),
+		o := &outcome{pos: id - 1, name: im.Image, w: im.W, h: im.H, truth: imageTruth(im),
 			dets: make([][]box.Detection, len(e.shard.Pipelines))}
-		for g, b := range im.GTBoxes {
-			o.gts[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
-		}
 		for p := range e.shard.Pipelines {
 			pi := e.shard.Pipelines[p].PerImage[e.k]
 			dets := make([]box.Detection, len(pi.DetBoxes))
@@ -142,7 +146,7 @@ func Merge(shards []*Result) (*Result, error) {
 			}
 			o.dets[p] = dets
 		}
-		if err := col.add(id-1, o); err != nil {
+		if err := col.add(o); err != nil {
 			return nil, err
 		}
 	}

@@ -175,7 +175,9 @@ func smallSet(t *testing.T, n int) string {
 func TestTwoModels(t *testing.T) {
 	data := smallSet(t, 12)
 	fp16 := "../fixtures/model/detector_fp16.onnx"
-	res, err := Run(context.Background(), Config{Models: []string{fixtureModel, fp16}, Data: data, Pipelines: []string{"sg-coco"}, Conf: 0.8})
+	cfg := withConf(testConfig("", data, "sg-coco"), 0.8)
+	cfg.Models = []string{fixtureModel, fp16}
+	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	require.Len(t, res.Pipelines, 2)
 	a, b := res.Pipelines[0], res.Pipelines[1]
@@ -193,6 +195,8 @@ func TestTwoModels(t *testing.T) {
 	for _, rec := range res.Records() {
 		require.Len(t, rec.Dets, 2)
 	}
-	_, err = Run(context.Background(), Config{Model: fixtureModel, Models: []string{fixtureModel}, Data: data, Pipelines: []string{"sg-coco"}})
+	cfg = testConfig(fixtureModel, data, "sg-coco")
+	cfg.Models = []string{fixtureModel}
+	_, err = Run(context.Background(), cfg)
 	assert.ErrorContains(t, err, "given twice")
 }

@@ -16,8 +16,8 @@ import (
 // and far below what a different preprocessing gives (pixels of shift).
 const ReferenceIoU = 0.9
 
-// ReferenceScoreSlack: an unmatched detection scoring within this of the
-// reference floor is "borderline" (the other side may have it at floor − 1e-6),
+// ReferenceScoreSlack is the score margin around the reference floor: an unmatched
+// detection scoring within it is "borderline" (the other side may have it at floor − 1e-6),
 // counted apart and not as a disagreement. PyTorch and ONNX Runtime kernels differ
 // by ~1e-6 in the scores; 1e-4 leaves a wide margin.
 const ReferenceScoreSlack = 1e-4
@@ -83,31 +83,6 @@ func readReference(path string, images int) (*reference, error) {
 			Box: box.Box{X1: b[0], Y1: b[1], X2: b[0] + b[2], Y2: b[1] + b[3]}, Score: d.Score, Class: int(d.CategoryID)})
 	}
 	return ref, nil
-}
-
-// compare compares run r of every record with the reference.
-func (ref *reference) compare(recs []ImageRecord, r int, floor float64) Agreement {
-	a := Agreement{Floor: floor}
-	var boxErr, scoreDiff []float64
-	for _, rec := range recs {
-		m := compareImage(ref.dets[rec.ID], rec.Dets[r], floor)
-		a.RefDets += m.refDets
-		a.Dets += m.dets
-		a.Matched += len(m.boxErr)
-		a.RefOnly += m.refOnly
-		a.Only += m.only
-		a.Borderline += m.borderline
-		boxErr = append(boxErr, m.boxErr...)
-		scoreDiff = append(scoreDiff, m.scoreDiff...)
-	}
-	if n := a.Matched + a.RefOnly + a.Only; n > 0 {
-		a.Fraction = float64(a.Matched) / float64(n)
-	} else {
-		a.Fraction = 1
-	}
-	a.BoxErrMean, a.BoxErrP50, a.BoxErrP99, a.BoxErrMax = describe(boxErr)
-	a.ScoreDiffMean, a.ScoreDiffP50, a.ScoreDiffP99, a.ScoreDiffMax = describe(scoreDiff)
-	return a
 }
 
 type imageAgreement struct {

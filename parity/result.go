@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/detparity/detparity/box"
+	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
@@ -47,6 +48,14 @@ type Result struct {
 	Evaluated     int           `json:"evaluated"`
 	Failed        []FailedImage `json:"failed"`
 	Orphans       []string      `json:"orphan_labels"` // label files with no image
+	// PipelineFrom says where the pipeline came from when none was given (the
+	// model's metadata: DefaultPipeline); empty otherwise.
+	PipelineFrom string `json:"pipeline_from,omitempty"`
+	// DataWarnings are what opening the dataset found and did not fail on:
+	// images without a label file (background), duplicated label lines
+	// dropped, files skipped for their type, links leading outside, ... (each
+	// with a count and the first names).
+	DataWarnings []dataset.Warning `json:"dataset_warnings"`
 	// Pipelines are the runs, one per (model, pipeline) pair: every pipeline of the
 	// first model, then of the second, and so on.
 	Pipelines []PipelineResult `json:"pipelines"`
@@ -60,6 +69,7 @@ type Result struct {
 	// image and category ids of a COCO dataset; nil: position and class index.
 	cocoIDs func(pos int64, class int) (imageID, categoryID int64)
 	timing  Timing
+	render  *renderer // what InputImage prepares images with (nil from JSON)
 }
 
 // Timing is where a run's wall time went. It is not part of the JSON form (it
@@ -168,17 +178,21 @@ func (r *Result) Records() []ImageRecord {
 			rec.GT[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
 		}
 		for p := range r.Pipelines {
-			pi := r.Pipelines[p].PerImage[k]
-			dets := make([]box.Detection, len(pi.DetBoxes))
-			for d, b := range pi.DetBoxes {
-				dets[d] = box.Detection{Box: box64(b), Score: float64(pi.DetScores[d]), Class: int(pi.DetClasses[d])}
-			}
-			rec.Dets[p] = dets
+			rec.Dets[p] = imageDetections(r.Pipelines[p].PerImage[k])
 		}
 		recs[k] = rec
 	}
 	r.records = recs
 	return recs
+}
+
+// imageDetections are one per-image record's detections.
+func imageDetections(im ImageCounts) []box.Detection {
+	dets := make([]box.Detection, len(im.DetBoxes))
+	for d, b := range im.DetBoxes {
+		dets[d] = box.Detection{Box: box64(b), Score: float64(im.DetScores[d]), Class: int(im.DetClasses[d])}
+	}
+	return dets
 }
 
 // FailedImage is an image that could not be evaluated, with the stage and the error.
@@ -280,6 +294,29 @@ type ImageCounts struct {
 	// DetBoxes are the detections' boxes (x1, y1, x2, y2 in source pixels), what
 	// Merge needs to recompute COCO AP. Older results have none.
 	DetBoxes [][4]float32 `json:"det_boxes"`
+	// GTArea is each ground truth's COCO "area", which the AP's small, medium
+	// and large ranges test (COCO datasets only; otherwise the box areas).
+	GTArea []float64 `json:"gt_area,omitempty"`
+	// CrowdBoxes, CrowdClasses and CrowdArea are the image's COCO crowd regions
+	// (iscrowd): a detection that takes no ground truth but lies on one is
+	// ignored (DetMatch -3, metrics.Ignored), in the counts and in COCO AP alike,
+	// as pycocotools ignores it.
+	CrowdBoxes   [][4]float32 `json:"crowd_boxes,omitempty"`
+	CrowdClasses []int        `json:"crowd_classes,omitempty"`
+	CrowdArea    []float64    `json:"crowd_area,omitempty"`
+}
+
+// imageTruth is the ground truth a per-image record keeps, as the collector
+// takes it.
+func imageTruth(im ImageCounts) truth {
+	t := truth{gts: make([]box.Object, len(im.GTBoxes)), areas: im.GTArea, crowdAreas: im.CrowdArea}
+	for g, b := range im.GTBoxes {
+		t.gts[g] = box.Object{Box: box64(b), Class: im.GTClasses[g]}
+	}
+	for c, b := range im.CrowdBoxes {
+		t.crowds = append(t.crowds, box.Object{Box: box64(b), Class: im.CrowdClasses[c]})
+	}
+	return t
 }
 
 // Distance compares one score sample ("gt_best" or "detections") between two
@@ -351,6 +388,7 @@ func (p *PipelineResult) ImageResults(iouThr float64) ([]metrics.ImageResult, er
 		for d, m := range r.DetMatch {
 			r.DetScores[d] = float64(im.DetScores[d])
 			switch {
+			case m == metrics.Ignored:
 			case m == metrics.Unmatched:
 				r.FP++
 				r.FPScores = append(r.FPScores, r.DetScores[d])
@@ -382,9 +420,10 @@ func (p *PipelineResult) restoreSamples() {
 }
 
 // collector summarises a run image by image, in image order, so that nothing
-// but the compact per-image records (PipelineResult.PerImage) is kept.
+// but the compact per-image records (PipelineResult.PerImage) is kept. Run,
+// Merge and Diagnose all summarise through it.
 type collector struct {
-	cfg  Config
+	cfg  Settings
 	res  *Result
 	runs []*runAcc
 	ref  *reference
@@ -407,16 +446,11 @@ type runAcc struct {
 }
 
 // newCollector starts the summaries of res's pipelines (heads carry their names
-// and specs); total is the number of images of the unsharded dataset (the range
-// of image ids a reference may use).
-func newCollector(cfg Config, res *Result, heads []PipelineResult, total int) (*collector, error) {
-	c := &collector{cfg: cfg, res: res}
-	if cfg.Reference != "" {
-		var err error
-		if c.ref, err = readReference(cfg.Reference, total); err != nil {
-			return nil, err
-		}
-		res.Reference, res.ReferenceFloor = cfg.Reference, cfg.ReferenceFloor
+// and specs), compared with ref (read with readReference) when it is not nil.
+func newCollector(cfg Settings, ref *reference, res *Result, heads []PipelineResult) (*collector, error) {
+	c := &collector{cfg: cfg, res: res, ref: ref}
+	if ref != nil {
+		res.Reference, res.ReferenceFloor = ref.path, cfg.ReferenceFloor
 	}
 	nc := len(res.Classes)
 	cats := make([]int64, nc)
@@ -441,9 +475,10 @@ func newCollector(cfg Config, res *Result, heads []PipelineResult, total int) (*
 	return c, nil
 }
 
-// add summarises image i (0-based position in the dataset; its id is i+1).
-func (c *collector) add(i int, o imageOutcome) error {
-	id := int64(i + 1)
+// add summarises one image (o.pos is its 0-based position in the dataset; its
+// id is pos+1).
+func (c *collector) add(o *outcome) error {
+	id := int64(o.pos + 1)
 	if o.err != nil {
 		c.res.Failed = append(c.res.Failed, FailedImage{Image: o.name, ID: id, Stage: o.failAt, Error: o.err.Error()})
 		return nil
@@ -456,7 +491,7 @@ func (c *collector) add(i int, o imageOutcome) error {
 	return nil
 }
 
-func (ra *runAcc) add(cfg Config, id int64, o imageOutcome, dets []box.Detection, ref *reference) error {
+func (ra *runAcc) add(cfg Settings, id int64, o *outcome, dets []box.Detection, ref *reference) error {
 	nc := len(ra.perClass)
 	for g, gt := range o.gts {
 		if gt.Class < 0 || gt.Class >= nc {
@@ -468,7 +503,7 @@ func (ra *runAcc) add(cfg Config, id int64, o imageOutcome, dets []box.Detection
 			return fmt.Errorf("parity: %s: detection %d has class %d, expected 0..%d", o.name, d, det.Class, nc-1)
 		}
 	}
-	m := metrics.MatchImage(o.gts, dets, cfg.Conf, cfg.MatchIoU)
+	m := metrics.MatchImageCrowd(o.gts, o.crowds, dets, cfg.Conf, cfg.MatchIoU)
 	// The counts metrics.Accumulator.AddResult makes, without keeping the scores.
 	ra.total.Images++
 	ra.total.GT += len(o.gts)
@@ -500,13 +535,17 @@ func (ra *runAcc) add(cfg Config, id int64, o imageOutcome, dets []box.Detection
 	for _, v := range m.DetScores {
 		ra.hDet.Add(v)
 	}
-	all := metrics.MatchImage(o.gts, dets, math.Inf(-1), cfg.MatchIoU)
+	all := metrics.MatchImageCrowd(o.gts, o.crowds, dets, math.Inf(-1), cfg.MatchIoU)
 	ic := ImageCounts{Image: o.name, ID: id, W: o.w, H: o.h, GT: len(o.gts), TP: m.TP, FP: m.FP, FN: m.FN,
 		GTClasses: nonNil(all.GTClasses), GTBest: toFloat32(all.GTBestScores), GTBoxes: make([][4]float32, len(o.gts)),
 		DetScores: make([]float32, len(dets)), DetClasses: toInt32(all.DetClasses), DetMatch: toInt32(all.DetMatch),
 		DetBoxes: make([][4]float32, len(dets))}
 	for g, gt := range o.gts {
 		ic.GTBoxes[g] = box32(gt.Box)
+	}
+	ic.GTArea, ic.CrowdArea = o.areas, o.crowdAreas
+	for _, c := range o.crowds {
+		ic.CrowdBoxes, ic.CrowdClasses = append(ic.CrowdBoxes, box32(c.Box)), append(ic.CrowdClasses, c.Class)
 	}
 	for d, det := range dets {
 		ic.DetScores[d] = float32(det.Score)
@@ -555,7 +594,7 @@ func (c *collector) finish() error {
 	return err
 }
 
-func (ra *runAcc) finish(cfg Config, classes []string) (PipelineResult, error) {
+func (ra *runAcc) finish(cfg Settings, classes []string) (PipelineResult, error) {
 	pr := ra.pr
 	c := ra.total
 	pr.Images, pr.GT, pr.TP, pr.FP, pr.FN = c.Images, c.GT, c.TP, c.FP, c.FN
@@ -583,11 +622,12 @@ func (ra *runAcc) finish(cfg Config, classes []string) (PipelineResult, error) {
 	var dts []metrics.COCODetection
 	for _, im := range pr.PerImage {
 		gts = gts[:0]
-		for g, b := range im.GTBoxes {
-			gt := box64(b)
-			gts = append(gts, metrics.COCOAnnotation{ID: ra.annID, ImageID: im.ID, CategoryID: int64(im.GTClasses[g]),
-				BBox: [4]float64{gt.X1, gt.Y1, gt.W(), gt.H()}, Area: gt.W() * gt.H()})
-			ra.annID++
+		t := imageTruth(im)
+		for g, gt := range t.gts {
+			gts = append(gts, ra.annotation(im.ID, gt, t.areas, g, false))
+		}
+		for c, cr := range t.crowds {
+			gts = append(gts, ra.annotation(im.ID, cr, t.crowdAreas, c, true))
 		}
 		dts = dts[:0]
 		for d, b := range im.DetBoxes {
@@ -618,21 +658,25 @@ func (ra *runAcc) finish(cfg Config, classes []string) (PipelineResult, error) {
 	return pr, nil
 }
 
+// annotation is one COCO ground truth of image id: its area from areas when
+// the dataset gave them, else the box's.
+func (ra *runAcc) annotation(id int64, o box.Object, areas []float64, k int, crowd bool) metrics.COCOAnnotation {
+	area := o.W() * o.H()
+	if k < len(areas) {
+		area = areas[k]
+	}
+	a := metrics.COCOAnnotation{ID: ra.annID, ImageID: id, CategoryID: int64(o.Class),
+		BBox: [4]float64{o.X1, o.Y1, o.W(), o.H()}, Area: area, IsCrowd: crowd}
+	ra.annID++
+	return a
+}
+
 func box32(b box.Box) [4]float32 {
 	return [4]float32{float32(b.X1), float32(b.Y1), float32(b.X2), float32(b.Y2)}
 }
 
 func box64(b [4]float32) box.Box {
 	return box.Box{X1: float64(b[0]), Y1: float64(b[1]), X2: float64(b[2]), Y2: float64(b[3])}
-}
-
-// cocoDetections converts detections to COCO results entries (bbox x, y, w, h).
-func cocoDetections(id int64, dets []box.Detection) []metrics.COCODetection {
-	out := make([]metrics.COCODetection, len(dets))
-	for i, d := range dets {
-		out[i] = metrics.COCODetection{ImageID: id, CategoryID: int64(d.Class), BBox: [4]float64{d.X1, d.Y1, d.W(), d.H()}, Score: d.Score}
-	}
-	return out
 }
 
 func distances(ps []PipelineResult) ([]Distance, error) {
@@ -891,6 +935,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, p := range r.Pipelines {
 		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, p.Name, p.Spec, p.Size, p.Decoder)
 	}
+	if r.PipelineFrom != "" {
+		fmt.Fprintf(w, "  (no --pipeline given: chosen from %s)\n", r.PipelineFrom)
+	}
 	if len(r.Pipelines) > 1 {
 		first := r.Pipelines[0].Name
 		fmt.Fprintf(w, "\nconfidence distributions vs %s (KS two-sample, Wasserstein-1, Jensen–Shannon, PSI):\n", first)
@@ -912,13 +959,18 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, f := range r.Failed {
 		fmt.Fprintf(w, "FAILED %s (%s): %s\n", f.Image, f.Stage, f.Error)
 	}
-	for _, o := range r.Orphans {
-		fmt.Fprintf(w, "WARNING label file without an image: %s\n", o)
+	for _, dw := range r.DataWarnings {
+		fmt.Fprintf(w, "WARNING %s\n", dw)
 	}
 	return nil
 }
 
+// sizeString is the tensor size a spec makes: "640x640", or "<=640x640" with
+// Ultralytics' minimal padding (stride=N: the size then depends on the image).
 func sizeString(s letterbox.Spec) string {
 	w, h := s.Dims()
+	if s.Stride > 0 {
+		return fmt.Sprintf("<=%dx%d", w, h)
+	}
 	return fmt.Sprintf("%dx%d", w, h)
 }

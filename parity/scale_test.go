@@ -78,13 +78,13 @@ func TestWorkersDeterministic(t *testing.T) {
 	require.Len(t, one.Failed, 1)
 	assert.Equal(t, FailedImage{Image: "00003b.jpg", ID: 5, Stage: "decode"}, FailedImage{Image: one.Failed[0].Image, ID: one.Failed[0].ID, Stage: one.Failed[0].Stage})
 	assert.Equal(t, []string{"lost.txt"}, one.Orphans)
-	for _, wl := range [][2]int{{2, 0}, {1, 3}, {3, 1}} {
+	for _, wl := range [][2]int{{2, Auto}, {1, 3}, {3, 1}} {
 		cfg.Workers, cfg.Loaders = wl[0], wl[1]
 		other, err := Run(context.Background(), cfg)
 		require.NoError(t, err)
 		tm := other.Timing()
 		assert.Equal(t, wl[0], tm.Workers)
-		if wl[1] == 0 {
+		if wl[1] == Auto {
 			wl[1] = wl[0] + 1 // one loader more than workers
 		}
 		assert.Equal(t, wl[1], tm.Loaders)

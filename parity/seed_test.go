@@ -31,10 +31,9 @@ const (
 func seedRun(t *testing.T) *Result {
 	t.Helper()
 	seedOnce.Do(func() {
-		seedRes, seedErr = Run(context.Background(), Config{
-			Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"}, Conf: 0.8,
-			Reference: fixtureReference,
-		})
+		cfg := withConf(testConfig(fixtureModel, fixtureData, "stretch", "sg-coco"), 0.8)
+		cfg.Reference = fixtureReference
+		seedRes, seedErr = Run(context.Background(), cfg)
 	})
 	require.NoError(t, seedErr)
 	return seedRes
@@ -91,10 +90,9 @@ func TestSeedAgreesWithTrainingScript(t *testing.T) {
 
 func TestRunIsDeterministicAcrossWorkers(t *testing.T) {
 	res := seedRun(t)
-	two, err := Run(context.Background(), Config{
-		Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"}, Conf: 0.8, Workers: 2,
-		Reference: fixtureReference,
-	})
+	cfg := withConf(testConfig(fixtureModel, fixtureData, "stretch", "sg-coco"), 0.8)
+	cfg.Workers, cfg.Reference = 2, fixtureReference
+	two, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	a, err := json.Marshal(res)
 	require.NoError(t, err)

@@ -2,7 +2,10 @@ package paritytest_test
 
 import (
 	"fmt"
+	"testing"
 
+	// The sg-coco spec decodes images as cv2.imread does (OpenCV registers itself).
+	_ "github.com/detparity/detparity/dataset/opencv"
 	"github.com/detparity/detparity/parity"
 	"github.com/detparity/detparity/paritytest"
 )
@@ -19,11 +22,23 @@ func (p *printTB) Logf(format string, args ...any)   {}
 // gate and the committed baseline. In a test, pass the test's *testing.T.
 func Example() {
 	t := &printTB{} // in a test: func TestDetector(t *testing.T) { ... }
-	res := paritytest.Run(t, paritytest.Config{
-		Model: "../fixtures/model/detector.onnx", Data: "../fixtures/eval", Pipeline: "sg-coco", Conf: 0.8,
-	})
+	cfg := paritytest.DefaultConfig()
+	cfg.Model, cfg.Data, cfg.Pipeline, cfg.Conf = "../fixtures/model/detector.onnx", "../fixtures/eval", "sg-coco", 0.8
+	cfg.Floor = 0.05 // the committed baseline keeps detections above 0.05 only
+	res := paritytest.Run(t, cfg)
 	res.RequireF1AtLeast(0.85)
 	res.RequireNoDrift("testdata/sg-coco.json", parity.Thresholds{MaxF1Drop: 0.01, MaxPSI: 0.1})
 	fmt.Printf("F1 %.3f, failed %v\n", res.F1(), t.failed)
 	// Output: F1 0.922, failed false
+}
+
+// TestDetectorParity is the README's example, as a user writes it in a test of
+// their own.
+func TestDetectorParity(t *testing.T) {
+	cfg := paritytest.DefaultConfig()
+	cfg.Model, cfg.Data, cfg.Pipeline, cfg.Conf = "../fixtures/model/detector.onnx", "../fixtures/eval", "sg-coco", 0.8
+	cfg.Floor = 0.05 // the committed baseline keeps detections above 0.05 only
+	res := paritytest.Run(t, cfg)
+	res.RequireF1AtLeast(0.85)
+	res.RequireNoDrift("testdata/sg-coco.json", parity.Thresholds{MaxF1Drop: 0.01, MaxPSI: 0.1})
 }

@@ -4,15 +4,22 @@
 // a parity run into test assertions:
 //
 //	func TestDetectorParity(t *testing.T) {
-//		res := paritytest.Run(t, paritytest.Config{Model: "model.onnx", Data: "testdata/eval", Pipeline: "sg-coco", Conf: 0.8})
+//		cfg := paritytest.DefaultConfig()
+//		cfg.Model, cfg.Data, cfg.Pipeline, cfg.Conf = "model.onnx", "testdata/eval", "sg-coco", 0.8
+//		res := paritytest.Run(t, cfg)
 //		res.RequireF1AtLeast(0.85)
 //		res.RequireNoDrift("testdata/parity_baseline.json", parity.Thresholds{MaxF1Drop: 0.02, MaxPSI: 0.1})
 //	}
 //
 // Failures print the metric table (and for drift the benchstat-like comparison).
-// Baselines are the run's JSON (detparity run --out); `go test -update` (or
-// PARITYTEST_UPDATE=1) rewrites them from the current run. Runs are cached per
-// Config within a test binary, so several tests may share one.
+// Baselines are the run's JSON (detparity run --out); `go test
+// -paritytest.update` (or PARITYTEST_UPDATE=1, or the package's own -update
+// flag) rewrites them from the current run. Runs are cached per Config within a
+// test binary, so several tests may share one.
+//
+// The package needs ONNX Runtime only. Specs decode images with OpenCV
+// (cv2.imread semantics) unless they say decoder=go: import
+// _ "github.com/detparity/detparity/dataset/opencv" in the test for that.
 package paritytest
 
 import (
@@ -37,19 +44,26 @@ type TB interface {
 	Logf(format string, args ...any)
 }
 
-// Config says what to run: one model through one pipeline.
+// Config says what to run: one model through one pipeline — a spec, or your
+// own Go preprocessing — with the settings every detparity command shares.
+// Start from DefaultConfig.
 type Config struct {
-	Model    string // ONNX model file
-	Data     string // YOLO dataset directory (images/, labels/, class names)
-	Pipeline string // preprocessing spec (letterbox.Parse), e.g. "sg-coco"
-	// Conf is the confidence threshold of F1 (0: 0.5).
-	Conf float64
-	// Floor is the lowest score kept (0: 0.05: detections below it cannot change F1
-	// at conf >= 0.05, and baselines stay small).
-	Floor float64
+	parity.Settings
+	Model string // ONNX model file
+	Data  string // labelled dataset (YOLO, COCO or VOC directory)
+	// Pipeline is a preprocessing spec (parity.ParsePipeline), e.g. "sg-coco",
+	// or "tensors:dir=DIR,unmap=sg-coco" for tensors another program wrote.
+	Pipeline string
+	// Preprocess, when set, is your own preprocessing, run instead of Pipeline
+	// and measured exactly like a spec.
+	Preprocess *parity.Preprocessor
 	// Reference, when set, compares with reference predictions (parity.Config.Reference).
 	Reference string
 }
+
+// DefaultConfig returns parity.DefaultSettings (the CLI's defaults: conf 0.5,
+// floor 0.01, ...) and nothing to run yet.
+func DefaultConfig() Config { return Config{Settings: parity.DefaultSettings()} }
 
 // Result is a finished run with assertion methods bound to the test.
 type Result struct {
@@ -60,20 +74,17 @@ type Result struct {
 	Pipeline *parity.PipelineResult
 }
 
-// updateFlag is -update; when the test binary already defines one, that one is used.
-var updateFlag = func() *bool {
-	if f := flag.Lookup("update"); f != nil {
-		return nil
-	}
-	return flag.Bool("update", false, "paritytest: rewrite parity baselines from the current run")
-}()
+// UpdateFlag is the flag that makes RequireNoDrift rewrite its baselines from
+// the current run: go test -paritytest.update (or PARITYTEST_UPDATE=1). A test
+// package that defines its own -update flag gets that one honoured too, so
+// `go test -update` keeps working without the two flags colliding.
+const UpdateFlag = "paritytest.update"
+
+var updateFlag = flag.Bool(UpdateFlag, false, "paritytest: rewrite parity baselines from the current run")
 
 func updating() bool {
-	if os.Getenv("PARITYTEST_UPDATE") == "1" {
+	if os.Getenv("PARITYTEST_UPDATE") == "1" || *updateFlag {
 		return true
-	}
-	if updateFlag != nil {
-		return *updateFlag
 	}
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
@@ -81,33 +92,54 @@ func updating() bool {
 
 var (
 	cacheMu sync.Mutex
-	cache   = map[Config]*parity.Result{}
+	cache   = map[string]*parity.Result{}
 )
+
+// key identifies a Config in the run cache (a Preprocess by its address: the
+// same *Preprocessor value runs once).
+func (c Config) key() string {
+	p := c.Preprocess
+	c.Preprocess = nil
+	return fmt.Sprintf("%#v %p", c, p)
+}
+
+// config is the parity.Config of c.
+func (c Config) config() parity.Config {
+	pc := parity.DefaultConfig()
+	pc.Settings, pc.Model, pc.Data, pc.Reference = c.Settings, c.Model, c.Data, c.Reference
+	if c.Preprocess != nil {
+		pc.Preprocessors = []parity.Preprocessor{*c.Preprocess}
+	} else {
+		pc.Pipelines = []string{c.Pipeline}
+	}
+	return pc
+}
+
+func (c Config) pipelineName() string {
+	if c.Preprocess != nil {
+		return c.Preprocess.Name
+	}
+	return c.Pipeline
+}
 
 // Run runs cfg (once per test binary for equal configs) and fails the test now
 // when the run cannot be done or an image failed to evaluate.
 func Run(t TB, cfg Config) *Result {
 	t.Helper()
-	if cfg.Floor == 0 {
-		cfg.Floor = 0.05
-	}
-	if cfg.Conf == 0 {
-		cfg.Conf = parity.DefaultConfig().Conf
-	}
+	k := cfg.key()
 	cacheMu.Lock()
-	res, ok := cache[cfg]
+	res, ok := cache[k]
 	cacheMu.Unlock()
 	if !ok {
 		var err error
-		res, err = parity.Run(context.Background(), parity.Config{Model: cfg.Model, Data: cfg.Data, Pipelines: []string{cfg.Pipeline},
-			Conf: cfg.Conf, Floor: cfg.Floor, Reference: cfg.Reference})
+		res, err = parity.Run(context.Background(), cfg.config())
 		if err != nil {
-			t.Errorf("paritytest: run %s on %s through %s: %v", cfg.Model, cfg.Data, cfg.Pipeline, err)
+			t.Errorf("paritytest: run %s on %s through %s: %v", cfg.Model, cfg.Data, cfg.pipelineName(), err)
 			t.FailNow()
 			return nil
 		}
 		cacheMu.Lock()
-		cache[cfg] = res
+		cache[k] = res
 		cacheMu.Unlock()
 	}
 	r := &Result{t: t, cfg: cfg, Run: res, Pipeline: &res.Pipelines[0]}
@@ -160,8 +192,9 @@ func (r *Result) RequireReferenceAgreement(frac, maxBoxErr float64) {
 
 // RequireNoDrift compares the run with the baseline file (a parity run JSON; see
 // `detparity run --out`) under the thresholds and fails the test now, printing the
-// comparison table and the reasons, when one fails. With -update (or
-// PARITYTEST_UPDATE=1) it writes the baseline from this run instead and passes.
+// comparison table and the reasons, when one fails. With -paritytest.update
+// (or PARITYTEST_UPDATE=1, or the package's own -update) it writes the baseline
+// from this run instead and passes.
 // A missing baseline fails, saying how to create it.
 func (r *Result) RequireNoDrift(baseline string, th parity.Thresholds) {
 	r.t.Helper()
@@ -187,7 +220,7 @@ func (r *Result) RequireNoDrift(baseline string, th parity.Thresholds) {
 	if err != nil {
 		hint := ""
 		if errors.Is(err, os.ErrNotExist) {
-			hint = "\n(no baseline yet: run the test once with -update, or PARITYTEST_UPDATE=1, to create it)"
+			hint = "\n(no baseline yet: run the test once with -paritytest.update, or PARITYTEST_UPDATE=1, to create it)"
 		}
 		r.t.Errorf("paritytest: baseline: %v%s", err, hint)
 		r.t.FailNow()
@@ -204,7 +237,7 @@ func (r *Result) RequireNoDrift(baseline string, th parity.Thresholds) {
 	}
 	c, err := parity.Compare(baseline, base, bp, "current run", r.Run, r.Pipeline, th)
 	if err != nil {
-		r.t.Errorf("paritytest: %v\n(re-create the baseline with -update if the data set changed)", err)
+		r.t.Errorf("paritytest: %v\n(re-create the baseline with -paritytest.update if the data set changed)", err)
 		r.t.FailNow()
 		return
 	}

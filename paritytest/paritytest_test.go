@@ -35,11 +35,19 @@ func (r *recTB) Logf(format string, args ...any) {
 	r.logs = append(r.logs, fmt.Sprintf(format, args...))
 }
 
-var sgCoco = Config{Model: model, Data: data, Pipeline: "sg-coco", Conf: 0.8}
+// fixture is DefaultConfig on the fixtures through pipeline at conf 0.8.
+func fixture(pipeline string) Config {
+	c := DefaultConfig()
+	c.Model, c.Data, c.Pipeline, c.Conf = model, data, pipeline, 0.8
+	c.Floor = 0.05 // keeps the committed baseline small: detections below cannot change F1 at 0.8
+	return c
+}
+
+var sgCoco = fixture("sg-coco")
 
 // TestFixtureParity is what a user writes: the committed detector, fed its
 // training preprocessing, keeps F1 >= 0.85 at 0.8 and does not drift from the
-// committed baseline (testdata/sg-coco.json; go test -update rewrites it).
+// committed baseline (testdata/sg-coco.json; go test -paritytest.update rewrites it).
 func TestFixtureParity(t *testing.T) {
 	res := Run(t, sgCoco)
 	res.RequireF1AtLeast(0.85)
@@ -64,11 +72,13 @@ func TestRequireF1AtLeastFailurePrintsTable(t *testing.T) {
 }
 
 func TestRequireNoDriftFailures(t *testing.T) {
-	// These paths need comparing, not updating, even under go test -update.
-	if f := flag.Lookup("update"); f != nil {
-		old := f.Value.String()
-		require.NoError(t, f.Value.Set("false"))
-		t.Cleanup(func() { _ = f.Value.Set(old) })
+	// These paths need comparing, not updating, even under go test -paritytest.update.
+	for _, name := range []string{"update", UpdateFlag} {
+		if f := flag.Lookup(name); f != nil {
+			old := f.Value.String()
+			require.NoError(t, f.Value.Set("false"))
+			t.Cleanup(func() { _ = f.Value.Set(old) })
+		}
 	}
 	t.Setenv("PARITYTEST_UPDATE", "")
 	dir := t.TempDir()
@@ -76,12 +86,12 @@ func TestRequireNoDriftFailures(t *testing.T) {
 	res := Run(rec, sgCoco)
 	res.RequireNoDrift(filepath.Join(dir, "missing.json"), parity.Thresholds{})
 	require.True(t, rec.failed)
-	assert.Contains(t, rec.errs[0], "-update")
+	assert.Contains(t, rec.errs[0], "-paritytest.update")
 
 	// A baseline made from the stretch pipeline: sg-coco's confidences are another
 	// distribution entirely (PSI ~8), so a PSI limit of 0.1 fails and says so.
 	stretchRec := &recTB{}
-	st := Run(stretchRec, Config{Model: model, Data: data, Pipeline: "stretch", Conf: 0.8})
+	st := Run(stretchRec, fixture("stretch"))
 	require.False(t, stretchRec.failed, stretchRec.errs)
 	base := filepath.Join(dir, "stretch.json")
 	f, err := os.Create(base)
@@ -100,7 +110,7 @@ func TestRequireNoDriftFailures(t *testing.T) {
 
 	// The other way round, a big F1 drop fails the F1 limit.
 	rec = &recTB{}
-	st2 := Run(rec, Config{Model: model, Data: data, Pipeline: "stretch", Conf: 0.8})
+	st2 := Run(rec, fixture("stretch"))
 	st2.RequireNoDrift("testdata/sg-coco.json", parity.Thresholds{MaxF1Drop: 0.05})
 	require.True(t, rec.failed)
 	assert.True(t, strings.Contains(rec.errs[0], "F1 dropped by 0.8"), rec.errs[0])
@@ -118,7 +128,9 @@ func TestRequireNoDriftFailures(t *testing.T) {
 
 func TestRunFailureStopsTheTest(t *testing.T) {
 	rec := &recTB{}
-	res := Run(rec, Config{Model: filepath.Join(t.TempDir(), "none.onnx"), Data: data, Pipeline: "sg-coco"})
+	cfg := fixture("sg-coco")
+	cfg.Model = filepath.Join(t.TempDir(), "none.onnx")
+	res := Run(rec, cfg)
 	assert.Nil(t, res)
 	require.True(t, rec.failed)
 	assert.Contains(t, rec.errs[0], "none.onnx")

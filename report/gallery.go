@@ -44,6 +44,13 @@ type Panel struct {
 	W, H int
 	// Alt describes the panel for screen readers.
 	Alt string
+	// Input is the tensor the model received (Options.Inputs), scaled to at most
+	// half the panel size, as JPEG; InputW and InputH its drawn size, InputSize the
+	// tensor's ("640×640"). When it is missing, InputNote says why.
+	Input          []byte
+	InputW, InputH int
+	InputSize      string
+	InputNote      string
 }
 
 // Box colours, chosen from the Okabe–Ito colour-blind-safe palette; each kind also
@@ -118,13 +125,48 @@ func gallery(r *Report) ([]GalleryImage, error) {
 				return nil, fmt.Errorf("report: gallery: encoding %s: %w", rec.Name, err)
 			}
 			b := canvas.Bounds()
-			g.Panels = append(g.Panels, Panel{Pipeline: p.Label, TP: m.TP, FP: m.FP, FN: m.FN, JPEG: buf.Bytes(), W: b.Dx(), H: b.Dy(),
+			panel := Panel{Pipeline: p.Label, TP: m.TP, FP: m.FP, FN: m.FN, JPEG: buf.Bytes(), W: b.Dx(), H: b.Dy(),
 				Alt: fmt.Sprintf("%s through %s: %d ground-truth objects, %d found (TP), %d false detections (FP), %d missed (FN) at conf > %g",
-					rec.Name, p.Label, len(rec.GT), m.TP, m.FP, m.FN, r.Result.Conf)})
+					rec.Name, p.Label, len(rec.GT), m.TP, m.FP, m.FN, r.Result.Conf)}
+			if err := modelInput(&panel, r.Options, rec.Name, max(1, r.Options.PanelSize/2)); err != nil {
+				return nil, err
+			}
+			g.Panels = append(g.Panels, panel)
 		}
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// modelInput fills the panel's model-input thumbnail from opt.Inputs, scaled so its
+// longest side is at most size, or says why there is none. Only encoding can fail.
+func modelInput(p *Panel, opt Options, name string, size int) error {
+	if opt.Inputs == nil {
+		p.InputNote = "model input not shown: the report was made without a way to rebuild it (Options.Inputs)"
+		return nil
+	}
+	img, err := opt.Inputs(name, p.Pipeline)
+	switch {
+	case err != nil:
+		p.InputNote = "model input not shown: " + err.Error()
+		return nil
+	case img == nil || img.Bounds().Empty():
+		p.InputNote = "model input not shown: the pipeline gave an empty image"
+		return nil
+	}
+	b := img.Bounds()
+	p.InputSize = fmt.Sprintf("%d×%d", b.Dx(), b.Dy())
+	scale := math.Min(1, float64(size)/float64(max(b.Dx(), b.Dy())))
+	w := max(1, int(math.Round(float64(b.Dx())*scale)))
+	h := max(1, int(math.Round(float64(b.Dy())*scale)))
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, xdraw.Src, nil)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 88}); err != nil {
+		return fmt.Errorf("report: gallery: encoding the model input of %s through %s: %w", name, p.Pipeline, err)
+	}
+	p.Input, p.InputW, p.InputH = buf.Bytes(), w, h
+	return nil
 }
 
 func abs(x int) int {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/detparity/detparity/metrics"
 	"github.com/detparity/detparity/parity"
@@ -82,6 +83,11 @@ var funcs = template.FuncMap{
 		}
 		return d.Level.String()
 	},
+	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"humanTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"shade": func(share float64) string {
+		return fmt.Sprintf("s%d", int(math.Ceil(share*5)))
+	},
 	"statusWord": func(s string) string {
 		switch s {
 		case "drift":
@@ -126,7 +132,17 @@ nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4re
 a { color: #0b57d0; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .92rem; }
+table code { overflow-wrap: break-word; }
 caption { text-align: left; color: var(--muted); padding: .2rem 0; caption-side: top; }
+.cm caption { color: var(--fg); font-weight: 600; }
+@media (max-width: 700px) {
+  /* A phone lays tables out as if they had room, and they scroll in their own box,
+     rather than squeezing every column to a word; captions stay in view. */
+  .table-wrap table:not(.cm) { min-width: 36rem; }
+  .table-wrap table:not(.cm) td:not(.num):not(.nowrap) { min-width: 10em; }
+  .table-wrap caption { position: sticky; left: 0; max-width: calc(100vw - 2.5rem); }
+}
+.params td code { white-space: nowrap; }
 th, td { border: 1px solid var(--line); padding: .3rem .55rem; vertical-align: top; }
 thead th { background: var(--bg-alt); text-align: left; }
 tbody th { text-align: left; font-weight: 600; }
@@ -137,10 +153,21 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 figure { margin: 1rem 0 1.6rem; break-inside: avoid; page-break-inside: avoid; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: .9rem; max-width: 90ch; }
-.figs { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 0 1.5rem; }
-.panels { display: flex; flex-wrap: wrap; gap: .8rem; }
-.panels figure { margin: .2rem 0; }
-.panels figcaption { font-size: .85rem; }
+.figs { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(420px, 100%), 1fr)); gap: 0 1.5rem; }
+.panels { display: flex; flex-wrap: wrap; gap: .8rem 1.2rem; align-items: flex-start; }
+.panels figure { margin: .2rem 0; max-width: 100%; }
+.panels figcaption { font-size: .9rem; color: var(--fg); margin: 0 0 .25rem; }
+.panels .input { margin-top: .35rem; font-size: .8rem; color: var(--muted); max-width: 100%; }
+.panels .input img { display: block; margin-top: .15rem; }
+.panels .noinput { border: 1px dashed var(--line); padding: .4rem .5rem; max-width: 30ch; }
+td.diff, th.diff { background: #fff4d6; }
+td.what { font-size: .85rem; color: var(--muted); min-width: 24ch; }
+.cm td { text-align: right; font-variant-numeric: tabular-nums; min-width: 2.8em; padding: .3rem .4rem; }
+.cm thead th + th { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; padding: .4rem .3rem; }
+.cm thead th:first-child { vertical-align: bottom; }
+.cm td.correct { outline: 2px solid var(--good); outline-offset: -3px; }
+.cm .s1 { background: #e3eefa; } .cm .s2 { background: #bcd6f1; } .cm .s3 { background: #7fb0e0; }
+.cm .s4 { background: #3b7fc4; color: #fff; } .cm .s5 { background: #0b4f96; color: #fff; }
 .legend { display: flex; flex-wrap: wrap; gap: .3rem 1.4rem; padding: 0; list-style: none; font-size: .9rem; }
 .swatch { display: inline-block; width: 1.6em; height: .9em; vertical-align: -.1em; margin-right: .35em; background: transparent; }
 .sw-gt { border: 3px solid #009e73; }
@@ -169,6 +196,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 <p class="meta">{{if gt (len .Result.Models) 1}}Models {{range $i, $m := .Result.Models}}{{if $i}}, {{end}}<code>{{$m}}</code>{{end}}{{else}}Model <code>{{.Result.Model}}</code>{{end}} · data <code>{{.Result.Data}}</code> · input {{.Result.InputW}}×{{.Result.InputH}} · classes {{join .Result.Classes ", "}}</p>
 <p class="meta">{{.Result.Evaluated}} of {{.Result.Images}} images evaluated · confidence threshold: score &gt; {{.Result.Conf}} · match IoU &ge; {{.Result.MatchIoU}} · NMS IoU {{.Result.NMSIoU}} · score floor {{.Result.Floor}}</p>
 {{with .Options.Command}}<p class="meta">Command: <code>{{.}}</code></p>{{end}}
+{{if or .Options.Version (not .Options.Time.IsZero)}}<p class="meta">{{with .Options.Version}}detparity {{.}}{{end}}{{if and .Options.Version (not .Options.Time.IsZero)}} · {{end}}{{if not .Options.Time.IsZero}}run <time datetime="{{isoTime .Options.Time}}">{{humanTime .Options.Time}}</time>{{end}}</p>{{end}}
 </header>
 
 <section class="verdict {{.Verdict.Status}}" aria-labelledby="verdict-h" id="verdict">
@@ -180,11 +208,13 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 
 <nav aria-label="Sections"><ul>
 <li><a href="#pipelines">Pipelines</a></li>
+<li><a href="#preprocessing">Preprocessing</a></li>
 <li><a href="#checks">Checks</a></li>
 <li><a href="#distributions">Confidence distributions</a></li>
 <li><a href="#curves">Curves</a></li>
 {{if .Result.Reference}}<li><a href="#reference">Reference</a></li>{{end}}
 <li><a href="#classes">Per class</a></li>
+{{if .Confusion}}<li><a href="#confusion">Confusion</a></li>{{end}}
 <li><a href="#gallery">Gallery</a></li>
 </ul></nav>
 
@@ -204,6 +234,16 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 {{range .Pipelines}}<tr><th scope="row">{{.Label}}</th><td><code>{{.Result.Model}}</code></td><td><code>{{.Result.Spec}}</code></td><td>{{.Result.Size}}</td><td>{{.Result.Decoder}}</td></tr>
 {{end}}</tbody>
 </table></div>
+{{$rows := .ParamRows}}{{if $rows}}<h3 id="preprocessing">Every preprocessing parameter</h3>
+<div class="table-wrap"><table class="params">
+<caption>Each pipeline's spec as run, spelled out; highlighted rows differ between the pipelines (<code>detparity presets</code> explains every preset and its source).</caption>
+<thead><tr><th scope="col">Parameter</th>{{range .Pipelines}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">What the value does</th></tr></thead>
+<tbody>
+{{range $rows}}{{$row := .}}<tr><th scope="row"{{if .Differs}} class="diff"{{end}}>{{.Key}}</th>{{range $i, $v := .Values}}<td{{if $row.Differs}} class="diff"{{end}}><code>{{$v}}</code></td>{{end}}<td class="what{{if .Differs}} diff{{end}}">{{range .Meaning $.Pipelines}}{{if .Pipeline}}<strong>{{.Pipeline}}</strong>: {{end}}{{.Text}}<br>{{end}}</td></tr>
+{{end}}</tbody>
+</table></div>
+{{range .Pipelines}}{{if .Expanded}}<p class="meta">{{.Label}} as one free spec: <code>{{.Expanded}}</code></p>{{else}}<p class="meta">{{.Label}}: <code>{{.Result.Spec}}</code> is not a letterbox spec ({{.SpecErr}}).</p>{{end}}
+{{end}}{{end}}
 </section>
 
 <section id="checks" aria-labelledby="checks-h">
@@ -236,9 +276,9 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 </section>
 
 <section id="curves" aria-labelledby="curves-h">
-<h2 id="curves-h">Precision–recall and F1 curves</h2>
+<h2 id="curves-h">Precision–recall, F1, precision and recall curves</h2>
 <div class="figs">
-{{range .Plots}}{{if or (eq .ID "pr") (eq .ID "f1-conf")}}<figure id="{{.ID}}">
+{{range .Plots}}{{if or (eq .ID "pr") (eq .ID "f1-conf") (eq .ID "p-conf") (eq .ID "r-conf")}}<figure id="{{.ID}}">
 <img src="{{png .PNG}}" width="{{css .W}}" height="{{css .H}}" alt="{{.Alt}}">
 <figcaption><strong>{{.Title}}.</strong> {{.Caption}}</figcaption>
 </figure>
@@ -268,9 +308,21 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 </table></div>
 </section>
 
+{{if .Confusion}}<section id="confusion" aria-labelledby="confusion-h">
+<h2 id="confusion-h">Class confusion</h2>
+<p>Rows: the true class of each object, then "background" for detections that matched no object; columns: the class predicted, then "background" for objects no detection matched. Detections with score &gt; {{.Result.Conf}}; a detection and an object of any classes pair up when their IoU &gt; {{.Result.MatchIoU}}, highest IoU first (Ultralytics' <code>ConfusionMatrix</code>). Shading is the share of the row; the outlined diagonal is correct.</p>
+{{range .Confusion}}{{$c := .}}<div class="table-wrap"><table class="cm">
+<caption>{{.Pipeline}}{{if lt (len .Classes) (len $.Result.Classes)}} (classes without any count left out){{end}}</caption>
+<thead><tr><th scope="col">true \ predicted</th>{{range .Names}}<th scope="col">{{.}}</th>{{end}}<th scope="col">total</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><th scope="row">{{.Name}}</th>{{range .Cells}}<td class="{{shade .Share}}{{if .Correct}} correct{{end}}">{{.Count}}</td>{{end}}<td>{{.Total}}</td></tr>
+{{end}}</tbody>
+</table></div>
+{{end}}</section>
+{{end}}
 <section id="gallery" aria-labelledby="gallery-h">
 <h2 id="gallery-h">Where the pipelines disagree</h2>
-{{if .Gallery}}<p>The {{len .Gallery}} images with the largest difference in true positives between pipelines (then false positives, then errors), each as every pipeline saw it, boxes in source pixels, detections with score &gt; {{.Result.Conf}} labelled with their score.</p>
+{{if .Gallery}}<p>The {{len .Gallery}} images with the largest difference in true positives between pipelines (then false positives, then errors), each as every pipeline saw it, boxes in source pixels, detections with score &gt; {{.Result.Conf}} labelled with their score. Under each, the tensor that pipeline fed the model, padding included, as an 8-bit image with tensor channel 0 shown as red (a BGR-fed pipeline shows red and blue swapped).</p>
 <ul class="legend" aria-label="Box legend">
 <li><span class="swatch sw-gt" aria-hidden="true"></span>ground truth found (thick)</li>
 <li><span class="swatch sw-missed" aria-hidden="true"></span>ground truth missed (thick)</li>
@@ -281,8 +333,10 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 <p class="meta">{{.W}}×{{.H}} px, drawn at {{f3 .Scale}}×; {{.Why}}.</p>
 <div class="panels">
 {{range .Panels}}<figure>
-<img src="{{jpeg .JPEG}}" width="{{.W}}" height="{{.H}}" alt="{{.Alt}}">
 <figcaption><strong>{{.Pipeline}}</strong>: TP {{.TP}}, FP {{.FP}}, FN {{.FN}}</figcaption>
+<img src="{{jpeg .JPEG}}" width="{{.W}}" height="{{.H}}" alt="{{.Alt}}">
+{{if .Input}}<div class="input">model input, {{.InputSize}}
+<img src="{{jpeg .Input}}" width="{{.InputW}}" height="{{.InputH}}" alt="The {{.InputSize}} tensor {{.Pipeline}} fed the model for this image, padding included"></div>{{else}}<div class="input noinput">{{.InputNote}}</div>{{end}}
 </figure>
 {{end}}</div>
 {{end}}{{else}}<p>No image where the pipelines differ or make an error at this threshold.</p>{{end}}
@@ -299,7 +353,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 </section>{{end}}
 
 <footer>
-<p>Made by detparity. TP: a detection with score &gt; threshold matching a not-yet-matched ground truth of its class at IoU &ge; {{.Result.MatchIoU}}, highest scores first; FP: any other such detection; FN: a ground truth left unmatched. Precision TP/(TP+FP), recall TP/(TP+FN), F1 their harmonic mean. report.json holds every number of this page; report.md the tables; junit.xml the checks.</p>
+<p>Made by detparity{{with .Options.Version}} {{.}}{{end}}. TP: a detection with score &gt; threshold matching a not-yet-matched ground truth of its class at IoU &ge; {{.Result.MatchIoU}}, highest scores first; FP: any other such detection; FN: a ground truth left unmatched. Precision TP/(TP+FP), recall TP/(TP+FN), F1 their harmonic mean. report.json holds every number of this page; report.md the tables; junit.xml the checks.</p>
 </footer>
 </main>
 </body>

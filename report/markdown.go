@@ -35,6 +35,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.Options.Command != "" {
 		fmt.Fprintf(b, "- Command: `%s`\n", r.Options.Command)
 	}
+	if r.Options.Version != "" {
+		fmt.Fprintf(b, "- detparity %s\n", mdEscape(r.Options.Version))
+	}
+	if !r.Options.Time.IsZero() {
+		fmt.Fprintf(b, "- Run: %s\n", r.Options.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
 	b.WriteString("\nPlots and the image gallery: [index.html](index.html).\n")
 
 	b.WriteString("\n## Pipelines at the threshold\n\n")
@@ -49,6 +55,24 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\n| pipeline | model | spec as run | tensor | decoder |\n|---|---|---|---|---|\n")
 	for _, p := range r.Pipelines {
 		fmt.Fprintf(b, "| %s | `%s` | `%s` | %s | %s |\n", mdCell(p.Label), p.Result.Model, p.Result.Spec, p.Result.Size, p.Result.Decoder)
+	}
+	if rows := r.ParamRows(); len(rows) > 0 {
+		b.WriteString("\nEvery preprocessing parameter (rows marked ≠ differ between the pipelines):\n\n| parameter |")
+		for _, p := range r.Pipelines {
+			fmt.Fprintf(b, " %s |", mdCell(p.Label))
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---|", len(r.Pipelines)) + "\n")
+		for _, row := range rows {
+			mark := ""
+			if row.Differs {
+				mark = " ≠"
+			}
+			fmt.Fprintf(b, "| %s%s |", row.Key, mark)
+			for _, v := range row.Values {
+				fmt.Fprintf(b, " `%s` |", v)
+			}
+			b.WriteString("\n")
+		}
 	}
 
 	b.WriteString("\n## Checks\n\n| check | result | detail |\n|---|---|---|\n")
@@ -103,6 +127,26 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			c := row.Counts[i]
 			fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d | %.3f | %.3f | %.3f | %s | %s |\n",
 				mdCell(row.Name), mdCell(p.Label), c.Images, c.GT, c.TP, c.FP, c.Precision(), c.Recall(), c.F1(), apString(row.AP[i]), apString(row.AP50[i]))
+		}
+	}
+
+	for _, c := range r.Confusion {
+		fmt.Fprintf(b, "\n## Class confusion: %s\n\nRows: true class (background: detections that matched no object); columns: predicted class (background: objects no detection matched); score > %g, IoU > %g, Ultralytics' ConfusionMatrix rule.\n\n| true \\ predicted |",
+			mdEscape(c.Pipeline), res.Conf, res.MatchIoU)
+		for _, n := range c.Names() {
+			fmt.Fprintf(b, " %s |", mdCell(n))
+		}
+		b.WriteString(" total |\n|---|" + strings.Repeat("--:|", len(c.Classes)+2) + "\n")
+		for _, row := range c.Rows() {
+			fmt.Fprintf(b, "| %s |", mdCell(row.Name))
+			for _, cell := range row.Cells {
+				if cell.Correct {
+					fmt.Fprintf(b, " **%d** |", cell.Count)
+				} else {
+					fmt.Fprintf(b, " %d |", cell.Count)
+				}
+			}
+			fmt.Fprintf(b, " %d |\n", row.Total)
 		}
 	}
 

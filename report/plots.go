@@ -20,7 +20,8 @@ import (
 
 // Plot is one figure of the report.
 type Plot struct {
-	// ID is a stable anchor ("hist-detections", "hist-gt-best", "pr", "f1-conf").
+	// ID is a stable anchor ("hist-detections", "hist-gt-best", "pr", "f1-conf",
+	// "p-conf", "r-conf").
 	ID string
 	// Title heads the figure; Caption explains how to read it; Alt describes it for
 	// screen readers (the numbers it shows are also in the tables).
@@ -171,47 +172,86 @@ func plots(r *Report) ([]Plot, error) {
 			Alt:     "Precision against recall, one curve per pipeline. " + strings.Join(alt, "; ") + "."})
 	}
 
-	// F1 against the confidence threshold, the run's threshold marked.
-	{
-		p := newPlot("confidence threshold (score > threshold kept)", "F1")
-		grid := metrics.ConfidenceGrid(200)
-		var alt []string
-		for i, pl := range r.Pipelines {
-			pts := pl.curves.VsConfidence(metrics.AllClasses, grid)
-			xy := make(plotter.XYs, 0, len(pts))
-			for _, q := range pts {
-				if q.Conf < r.Result.Floor {
-					continue // the run kept nothing at or below the floor: the curve would be wrong there
-				}
-				xy = append(xy, plotter.XY{X: q.Conf, Y: q.F1})
-			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return nil, fmt.Errorf("report: F1 curve of %s: %w", pl.Label, err)
-			}
-			l.LineStyle = lineStyle(i)
-			p.Add(l)
-			p.Legend.Add(fmt.Sprintf("%s (best F1 %.3f at score >= %.3f)", pl.Label, pl.BestF1.F1, pl.BestF1.Conf), l)
-			alt = append(alt, fmt.Sprintf("%s: F1 %.3f at the threshold, best %.3f at %.3f", pl.Label, pl.Result.F1, pl.BestF1.F1, pl.BestF1.Conf))
-		}
-		thr, err := plotter.NewLine(plotter.XYs{{X: r.Result.Conf, Y: 0}, {X: r.Result.Conf, Y: 1}})
+	// F1, precision and recall against the confidence threshold, the run's threshold marked.
+	for _, m := range []struct {
+		id, title, y, caption string
+		value                 func(metrics.OperatingPoint) float64
+		legend                func(pl Pipeline) string
+	}{
+		{"f1-conf", "F1 vs confidence threshold", "F1",
+			"F1 with the detections of score > threshold kept; the dotted line is the run's threshold. A pipeline whose curve lies low everywhere feeds the model inputs it was not trained on; one whose best F1 sits at a much lower threshold than the others' makes it unsure.",
+			func(q metrics.OperatingPoint) float64 { return q.F1 },
+			func(pl Pipeline) string {
+				return fmt.Sprintf("%s (best F1 %.3f at score >= %.3f)", pl.Label, pl.BestF1.F1, pl.BestF1.Conf)
+			}},
+		{"p-conf", "Precision vs confidence threshold", "precision",
+			"Precision, TP / (TP + FP), of the detections with score > threshold (0 where none is kept). Low precision at high thresholds: the model is confidently wrong on these inputs.",
+			func(q metrics.OperatingPoint) float64 { return q.Precision },
+			func(pl Pipeline) string {
+				return fmt.Sprintf("%s (P %.3f at conf > %g)", pl.Label, pl.Result.Precision, r.Result.Conf)
+			}},
+		{"r-conf", "Recall vs confidence threshold", "recall",
+			"Recall, TP / (TP + FN), with the detections of score > threshold kept. A pipeline whose recall falls early loses objects the model would find with its training preprocessing.",
+			func(q metrics.OperatingPoint) float64 { return q.Recall },
+			func(pl Pipeline) string {
+				return fmt.Sprintf("%s (R %.3f at conf > %g)", pl.Label, pl.Result.Recall, r.Result.Conf)
+			}},
+	} {
+		pl, err := confPlot(r, m.y, m.value, m.legend)
 		if err != nil {
-			return nil, fmt.Errorf("report: threshold line: %w", err)
+			return nil, fmt.Errorf("report: %s plot: %w", m.y, err)
 		}
-		thr.LineStyle = draw.LineStyle{Color: color.Gray{0x60}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}
-		p.Add(thr)
-		p.Legend.Add(fmt.Sprintf("run threshold %g", r.Result.Conf), thr)
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, headroom(n+1)
-		p.X.Tick.Marker, p.Y.Tick.Marker = unitTicks, unitTicks
-		png, w, h, err := render(p)
-		if err != nil {
-			return nil, fmt.Errorf("report: F1 plot: %w", err)
-		}
-		out = append(out, Plot{ID: "f1-conf", Title: "F1 vs confidence threshold", PNG: png, W: w, H: h,
-			Caption: "F1 with the detections of score > threshold kept; the dotted line is the run's threshold. A pipeline whose curve lies low everywhere feeds the model inputs it was not trained on; one whose best F1 sits at a much lower threshold than the others' makes it unsure.",
-			Alt:     "F1 against the confidence threshold, one curve per pipeline, a dotted vertical line at the run's threshold. " + strings.Join(alt, "; ") + "."})
+		pl.ID, pl.Title, pl.Caption = m.id, m.title, m.caption
+		out = append(out, pl)
 	}
 	return out, nil
+}
+
+// confPlot draws one metric of every pipeline against the confidence threshold (200
+// steps, none at or below the score floor), with the run's threshold as a dotted line.
+func confPlot(r *Report, y string, value func(metrics.OperatingPoint) float64, legend func(Pipeline) string) (Plot, error) {
+	p := newPlot("confidence threshold (score > threshold kept)", y)
+	grid := metrics.ConfidenceGrid(200)
+	var alt []string
+	for i, pl := range r.Pipelines {
+		pts := pl.curves.VsConfidence(metrics.AllClasses, grid)
+		xy := make(plotter.XYs, 0, len(pts))
+		top, at := -1.0, 0.0
+		for _, q := range pts {
+			if q.Conf < r.Result.Floor {
+				continue // the run kept nothing at or below the floor: the curve would be wrong there
+			}
+			v := value(q)
+			xy = append(xy, plotter.XY{X: q.Conf, Y: v})
+			if v > top {
+				top, at = v, q.Conf
+			}
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return Plot{}, fmt.Errorf("%s curve of %s: %w", y, pl.Label, err)
+		}
+		l.LineStyle = lineStyle(i)
+		p.Add(l)
+		p.Legend.Add(legend(pl), l)
+		alt = append(alt, fmt.Sprintf("%s: highest %s %.3f at threshold %.3f", pl.Label, y, top, at))
+	}
+	thr, err := plotter.NewLine(plotter.XYs{{X: r.Result.Conf, Y: 0}, {X: r.Result.Conf, Y: 1}})
+	if err != nil {
+		return Plot{}, fmt.Errorf("threshold line: %w", err)
+	}
+	thr.LineStyle = draw.LineStyle{Color: color.Gray{0x60}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(1), vg.Points(2.5)}}
+	p.Add(thr)
+	p.Legend.Add(fmt.Sprintf("run threshold %g", r.Result.Conf), thr)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, headroom(len(r.Pipelines)+1)
+	p.X.Tick.Marker, p.Y.Tick.Marker = unitTicks, unitTicks
+	png, w, h, err := render(p)
+	if err != nil {
+		return Plot{}, err
+	}
+	return Plot{PNG: png, W: w, H: h,
+		Alt: fmt.Sprintf("%s against the confidence threshold, one curve per pipeline, a dotted vertical line at the run's threshold %g. %s.",
+			strings.ToUpper(y[:1])+y[1:], r.Result.Conf, strings.Join(alt, "; "))}, nil
 }
 
 // countTicks labels 0 to top in about five steps of 1, 2 or 5 × 10^k, whole numbers

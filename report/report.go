@@ -4,23 +4,31 @@
 //	dataset → letterbox → detect → metrics → parity (Result) → report (HTML, Markdown, JSON, JUnit)
 //
 // [Build] derives everything a reader needs from a [parity.Result] and its in-memory
-// records: a verdict, P/R/F1 per pipeline and per class, confidence-distribution
-// distances between the pipelines (KS, Wasserstein-1, Jensen–Shannon, PSI), PR and
-// F1-vs-confidence curves, plots drawn with gonum/plot, and a gallery of the images
-// where the pipelines disagree most, each drawn with its ground truth and every
-// pipeline's boxes in source pixels. [Report.WriteDir] writes index.html (one
-// self-contained file: CSS inline, every image a data: URI, no script), report.md,
-// report.json (exactly [parity.Result.WriteJSON]) and junit.xml, each atomically.
+// records: a verdict, P/R/F1 per pipeline and per class, every pipeline's spec
+// spelled out parameter by parameter (letterbox.Spec.Params), confidence-distribution
+// distances between the pipelines (KS, Wasserstein-1, Jensen–Shannon, PSI), PR curves
+// and F1, precision and recall against the confidence threshold, plots drawn with
+// gonum/plot, a confusion matrix per pipeline for multi-class models
+// (metrics.ConfusionMatrix, Ultralytics' rule), and a gallery of the images where the
+// pipelines disagree most, each drawn with its ground truth and every pipeline's
+// boxes in source pixels, next to the tensor the model received (through the
+// [Options.Inputs] hook). [Report.WriteDir] writes index.html (one self-contained
+// file: CSS inline, every image a data: URI, no script; readable from phone width up),
+// report.md, report.json (exactly [parity.Result.WriteJSON]) and junit.xml, each
+// atomically.
 package report
 
 import (
 	"cmp"
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 	"github.com/detparity/detparity/parity"
 )
@@ -47,6 +55,20 @@ type Options struct {
 	// Drift holds the thresholds of the confidence-distribution comparison
 	// (metrics.CompareScores); zero fields take metrics.DefaultDriftThresholds.
 	Drift metrics.DriftThresholds
+	// Version is the tool's version, shown in the header and the footer (optional).
+	Version string
+	// Time is when the run was made, shown in the header in UTC (zero: not shown).
+	// It comes from the caller so that a report of the same run renders to the same
+	// bytes.
+	Time time.Time
+	// Inputs, when set, returns what the model received for an image (its name
+	// relative to the dataset's images/, as parity.ImageRecord.Name) through a
+	// pipeline (parity.PipelineResult.Name): the tensor as an 8-bit image of the
+	// tensor's size, padding included, tensor channel 0 as red (as `detparity
+	// preprocess` writes it), so a BGR-fed pipeline shows red and blue swapped. The
+	// gallery shows it beside each pipeline's detections; when Inputs is nil or
+	// fails, the panel says so instead.
+	Inputs func(imageName, pipelineName string) (image.Image, error)
 }
 
 // DefaultOptions returns the defaults: 8 gallery images of at most 480 px, no F1
@@ -105,6 +127,78 @@ type Report struct {
 	Plots []Plot
 	// Gallery holds the images where the pipelines disagree most.
 	Gallery []GalleryImage
+	// Confusion has one class-confusion matrix per pipeline (in run order) for a
+	// multi-class model; nil for a single class.
+	Confusion []Confusion
+}
+
+// Confusion is one pipeline's class confusion at the run's threshold.
+type Confusion struct {
+	Pipeline string
+	// Matrix is metrics.ConfusionMatrix (Ultralytics' ConfusionMatrix.process_batch)
+	// over every evaluated image at the run's Conf and MatchIoU: M[predicted][true],
+	// background last.
+	Matrix *metrics.ConfusionMatrix
+	// Classes are the class indices shown (those with a count in their row or
+	// column), ascending; the background row and column always are.
+	Classes []int
+
+	names []string
+}
+
+// ConfusionRow is one row of a confusion matrix as the page shows it: the objects
+// of one true class (or, last, the detections that matched no object).
+type ConfusionRow struct {
+	// Name is the true class, "background" for the last row.
+	Name string
+	// Cells are per predicted class in Confusion.Classes order, then background.
+	Cells []ConfusionCell
+	// Total is the row's sum: objects of the class (for the background row, the
+	// detections that matched nothing).
+	Total int
+}
+
+// ConfusionCell is one count of a confusion matrix.
+type ConfusionCell struct {
+	Count int
+	// Share is Count over its row's total (0 for an empty row).
+	Share float64
+	// Correct marks the diagonal (true class predicted).
+	Correct bool
+}
+
+// Names returns the shown column names: the classes of Classes, then "background".
+func (c Confusion) Names() []string {
+	out := make([]string, 0, len(c.Classes)+1)
+	for _, k := range c.Classes {
+		out = append(out, c.names[k])
+	}
+	return append(out, "background")
+}
+
+// Rows returns the matrix with true classes as rows and predicted classes as
+// columns (the transpose of Matrix.M), the shown classes then background.
+func (c Confusion) Rows() []ConfusionRow {
+	nc := c.Matrix.NumClasses
+	idx := append(slices.Clone(c.Classes), nc)
+	names := c.Names()
+	rows := make([]ConfusionRow, 0, len(idx))
+	for ri, t := range idx {
+		row := ConfusionRow{Name: names[ri]}
+		for _, p := range idx {
+			row.Total += c.Matrix.M[p][t]
+		}
+		for _, p := range idx {
+			n := c.Matrix.M[p][t]
+			cell := ConfusionCell{Count: n, Correct: p == t && t < nc}
+			if row.Total > 0 {
+				cell.Share = float64(n) / float64(row.Total)
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // Pipeline is one pipeline's summary.
@@ -116,6 +210,13 @@ type Pipeline struct {
 	// BestF1 is the operating point of highest F1 over all confidences (detections
 	// with Score >= BestF1.Conf kept).
 	BestF1 metrics.OperatingPoint
+	// Params is the spec as run (Result.Spec) spelled out, every parameter with what
+	// its value does (letterbox.Spec.Params); nil when Result.Spec is not a spec
+	// letterbox.Parse reads (SpecErr says why). Expanded is the same as one free spec
+	// (letterbox.Spec.Expand).
+	Params   []letterbox.Param
+	Expanded string
+	SpecErr  string
 
 	curves *metrics.CurveAccumulator
 }
@@ -217,7 +318,13 @@ func Build(res *parity.Result, opt Options) (*Report, error) {
 				return nil, fmt.Errorf("report: %s: %w", rec.Path, err)
 			}
 		}
-		r.Pipelines = append(r.Pipelines, Pipeline{Label: labels[i], Result: p, BestF1: ca.BestF1(metrics.AllClasses), curves: ca})
+		pl := Pipeline{Label: labels[i], Result: p, BestF1: ca.BestF1(metrics.AllClasses), curves: ca}
+		if spec, err := letterbox.Parse(p.Spec); err == nil {
+			pl.Params, pl.Expanded = spec.Params(), spec.Expand()
+		} else {
+			pl.SpecErr = err.Error()
+		}
+		r.Pipelines = append(r.Pipelines, pl)
 		_, perClass := ca.At(res.Conf)
 		if i == 0 {
 			for k := 0; k < nc; k++ {
@@ -241,6 +348,9 @@ func Build(res *parity.Result, opt Options) (*Report, error) {
 	r.Verdict = verdict(r)
 	r.Checks = checks(r)
 	var err error
+	if r.Confusion, err = confusions(r); err != nil {
+		return nil, err
+	}
 	if r.Plots, err = plots(r); err != nil {
 		return nil, err
 	}
@@ -258,6 +368,40 @@ func pipelineLabels(res *parity.Result) []string {
 		out[i] = p.Name
 	}
 	return out
+}
+
+// confusions counts each pipeline's class confusion over the records, for a
+// multi-class model (nil for one class).
+func confusions(r *Report) ([]Confusion, error) {
+	res := r.Result
+	nc := len(res.Classes)
+	if nc < 2 || res.MatchIoU >= 1 { // one class, or no pair can have IoU > 1
+		return nil, nil
+	}
+	var out []Confusion
+	for i, p := range r.Pipelines {
+		cm, err := metrics.NewConfusionMatrix(nc, res.Conf, res.MatchIoU)
+		if err != nil {
+			return nil, fmt.Errorf("report: confusion matrix: %w", err)
+		}
+		for _, rec := range res.Records() {
+			if err := cm.Add(rec.GT, rec.Dets[i]); err != nil {
+				return nil, fmt.Errorf("report: confusion matrix of %s: %s: %w", p.Label, rec.Path, err)
+			}
+		}
+		c := Confusion{Pipeline: p.Label, Matrix: cm, names: res.Classes}
+		for k := 0; k < nc; k++ {
+			used := false
+			for j := 0; j <= nc; j++ {
+				used = used || cm.M[k][j] > 0 || cm.M[j][k] > 0
+			}
+			if used {
+				c.Classes = append(c.Classes, k)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func compare(a, b *Pipeline, opt Options) Comparison {
@@ -441,6 +585,81 @@ func driftString(d *metrics.Drift, errText string) string {
 		return "not compared: " + errText
 	}
 	return fmt.Sprintf("%s; KS D %.3f p %.3g, W1 %.3f, JS %.3f bits, PSI %.3f", d, d.KS, d.KSP, d.W1, d.JS, d.PSI)
+}
+
+// ParamRow is one preprocessing parameter across the pipelines, for the table that
+// spells every pipeline's spec out side by side.
+type ParamRow struct {
+	Key string
+	// Values and Meanings are per pipeline, in run order; Value "–" where the
+	// pipeline has no such parameter (a stretch has no padding) or no spec.
+	Values, Meanings []string
+	// Differs is true when the pipelines do not all have the same value.
+	Differs bool
+}
+
+// ParamRows lines up every pipeline's parameters (Pipeline.Params), keys in the
+// spec string's order.
+func (r *Report) ParamRows() []ParamRow {
+	var keys []string
+	for _, p := range r.Pipelines {
+		for _, q := range p.Params {
+			if !slices.Contains(keys, q.Key) {
+				keys = append(keys, q.Key)
+			}
+		}
+	}
+	// Keys in the order of the pipeline that has the most (a letterbox has all).
+	slices.SortStableFunc(keys, func(a, b string) int { return cmp.Compare(keyOrder(r, a), keyOrder(r, b)) })
+	rows := make([]ParamRow, 0, len(keys))
+	for _, k := range keys {
+		row := ParamRow{Key: k}
+		for _, p := range r.Pipelines {
+			v, m := "–", ""
+			for _, q := range p.Params {
+				if q.Key == k {
+					v, m = q.Value, q.Meaning
+				}
+			}
+			row.Values = append(row.Values, v)
+			row.Meanings = append(row.Meanings, m)
+			row.Differs = row.Differs || v != row.Values[0]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// ValueMeaning is what one value of a parameter does, for the pipelines that have
+// it (Pipeline empty when every pipeline has the same value).
+type ValueMeaning struct {
+	Pipeline, Text string
+}
+
+// Meaning says what the row's values do: once when the pipelines agree, else per
+// pipeline that has the parameter.
+func (row ParamRow) Meaning(pipelines []Pipeline) []ValueMeaning {
+	if !row.Differs {
+		return []ValueMeaning{{Text: row.Meanings[0]}}
+	}
+	var out []ValueMeaning
+	for i, m := range row.Meanings {
+		if m != "" {
+			out = append(out, ValueMeaning{Pipeline: pipelines[i].Label, Text: m})
+		}
+	}
+	return out
+}
+
+// keyOrder is the position of key among the parameters of the pipeline with the most.
+func keyOrder(r *Report, key string) int {
+	var most []letterbox.Param
+	for _, p := range r.Pipelines {
+		if len(p.Params) > len(most) {
+			most = p.Params
+		}
+	}
+	return slices.IndexFunc(most, func(q letterbox.Param) bool { return q.Key == key })
 }
 
 // Failed returns the checks that failed.

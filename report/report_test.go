@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,10 +46,10 @@ var (
 func fixtureResult(t *testing.T) *parity.Result {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		fixtureRes, fixtureErr = parity.Run(context.Background(), parity.Config{
-			Model: fixtureModel, Data: fixtureData, Pipelines: []string{"stretch", "sg-coco"},
-			Conf: fixtureConf, Workers: 2, Reference: fixtureRef,
-		})
+		cfg := parity.DefaultConfig()
+		cfg.Model, cfg.Data, cfg.Pipelines = fixtureModel, fixtureData, []string{"stretch", "sg-coco"}
+		cfg.Conf, cfg.Workers, cfg.Reference = fixtureConf, 2, fixtureRef
+		fixtureRes, fixtureErr = parity.Run(context.Background(), cfg)
 	})
 	require.NoError(t, fixtureErr)
 	return fixtureRes
@@ -325,10 +326,10 @@ func subsetData(t *testing.T, n int) string {
 func TestAgreeingPipelines(t *testing.T) {
 	// The same pipeline twice under two spellings agrees with itself exactly (24
 	// images: enough detections for every distance, a fraction of the full run).
-	res, err := parity.Run(context.Background(), parity.Config{
-		Model: fixtureModel, Data: subsetData(t, 24), Pipelines: []string{"sg-coco", "sg-coco:decoder=opencv"},
-		Conf: fixtureConf, Workers: 2,
-	})
+	cfg := parity.DefaultConfig()
+	cfg.Model, cfg.Data, cfg.Pipelines = fixtureModel, subsetData(t, 24), []string{"sg-coco", "sg-coco:decoder=opencv"}
+	cfg.Conf, cfg.Workers = fixtureConf, 2
+	res, err := parity.Run(context.Background(), cfg)
 	require.NoError(t, err)
 	r, err := Build(res, DefaultOptions())
 	require.NoError(t, err)
@@ -360,7 +361,62 @@ func TestPlotsArePNGs(t *testing.T) {
 			assert.Contains(t, p.Alt, pl.Label, "%s alt text names every pipeline", p.ID)
 		}
 	}
-	assert.Equal(t, []string{"hist-detections", "hist-gt-best", "pr", "f1-conf"}, ids)
+	assert.Equal(t, []string{"hist-detections", "hist-gt-best", "pr", "f1-conf", "p-conf", "r-conf"}, ids)
+}
+
+// TestSpecsSpelledOut: the report spells every pipeline's spec out, parameter by
+// parameter, and marks the parameters where the pipelines differ.
+func TestSpecsSpelledOut(t *testing.T) {
+	r := fixtureReport(t, DefaultOptions())
+	st, sg := r.Pipelines[0], r.Pipelines[1]
+	assert.Equal(t, "letterbox:size=640,inner=636,anchor=center,round=round,stride=0,scaleup=true,interp=linear,pad=114,"+
+		"order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv", sg.Expanded)
+	assert.Equal(t, "stretch:size=640,interp=linear,order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=per-axis,decoder=opencv", st.Expanded)
+	assert.Empty(t, sg.SpecErr)
+	rows := r.ParamRows()
+	var keys, differ []string
+	for _, row := range rows {
+		keys = append(keys, row.Key)
+		if row.Differs {
+			differ = append(differ, row.Key)
+		}
+		require.Len(t, row.Values, 2)
+	}
+	assert.Equal(t, []string{"mode", "size", "inner", "anchor", "round", "stride", "scaleup", "interp", "pad", "order",
+		"scale", "mean", "std", "layout", "dtype", "unmap", "decoder"}, keys)
+	assert.Equal(t, []string{"mode", "inner", "anchor", "round", "stride", "scaleup", "pad", "unmap"}, differ)
+	assert.Equal(t, []string{"–", "636"}, rows[2].Values, "stretch has no inner box")
+	assert.Contains(t, rows[2].Meanings[1], "636x636")
+
+	var html, md bytes.Buffer
+	require.NoError(t, r.WriteHTML(&html))
+	require.NoError(t, r.WriteMarkdown(&md))
+	assertHas(t, html.String(), `<th scope="row" class="diff">inner</th><td class="diff"><code>–</code></td><td class="diff"><code>636</code></td>`+
+		`<td class="what diff"><strong>sg-coco</strong>: the image is fitted into 636x636, then padded to the input size<br></td>`)
+	assertHas(t, html.String(), `<th scope="row">interp</th><td><code>linear</code></td><td><code>linear</code></td><td class="what">cv2.resize with cv2.INTER_LINEAR<br></td>`)
+	assertHas(t, html.String(), "sg-coco as one free spec: <code>"+sg.Expanded+"</code>")
+	assertHas(t, md.String(), "| inner ≠ | `–` | `636` |")
+	assertHas(t, md.String(), "| interp | `linear` | `linear` |")
+}
+
+// TestVersionAndTime: the header names the tool's version and when the run was
+// made; without them the page says nothing about either.
+func TestVersionAndTime(t *testing.T) {
+	opt := DefaultOptions()
+	opt.Version = "v0.4.0 (rev 1234abcd)"
+	opt.Time = time.Date(2025, 3, 1, 14, 5, 9, 0, time.FixedZone("CET", 3600))
+	r := fixtureReport(t, opt)
+	var html, md bytes.Buffer
+	require.NoError(t, r.WriteHTML(&html))
+	require.NoError(t, r.WriteMarkdown(&md))
+	assertHas(t, html.String(), `<p class="meta">detparity v0.4.0 (rev 1234abcd) · run <time datetime="2025-03-01T13:05:09Z">2025-03-01 13:05:09 UTC</time></p>`)
+	assertHas(t, html.String(), "Made by detparity v0.4.0 (rev 1234abcd).")
+	assertHas(t, md.String(), "- detparity v0.4.0 (rev 1234abcd)\n- Run: 2025-03-01 13:05:09 UTC\n")
+
+	html.Reset()
+	require.NoError(t, fixtureReport(t, DefaultOptions()).WriteHTML(&html))
+	assertHasNot(t, html.String(), "<time")
+	assertHas(t, html.String(), "Made by detparity. TP")
 }
 
 func TestCountTicks(t *testing.T) {

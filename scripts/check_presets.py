@@ -1,11 +1,24 @@
 #!/usr/bin/python3
-"""Check `detparity preprocess` against an independent cv2 implementation of SPEC.md §1.
+"""Check `detparity preprocess` against an independent cv2 implementation of the upstream preprocessings.
 
 For random images (random sizes incl. thin and odd ones, smooth content plus noise, saved as PNG
 and as JPEG) and every letterbox preset (plus free-form specs using the other cv2 interpolations),
 this script computes the resized + padded 8-bit image in the model's channel order with cv2 and
 numpy only, written from the upstream formulas, and compares it byte for byte with the PNG that
 `detparity preprocess` writes, and the geometry JSON with the reference geometry.
+
+Where the formulas come from (read, not copied):
+  super-gradients 3.7.1 (github.com/Deci-AI/super-gradients, tag 3.7.1):
+    src/super_gradients/training/processing/processing.py: default_yolo_nas_coco_processing_params
+    (DetectionLongestMaxSizeRescale to 636 with round(), DetectionCenterPadding to 640 with 114, RGB, /255) and
+    DetectionBottomRightPadding; src/super_gradients/training/transforms/utils.py (_rescale_and_pad_to_size: int()
+    sizes, bottom-right pad 114, as the custom-dataset train transforms use);
+  Ultralytics: github.com/ultralytics/ultralytics@0005af52af705ebb03b6ed1a0be176d52d79241c:ultralytics/data/augment.py
+    (LetterBox: round() sizes, centre pad round(d - 0.1) / round(d + 0.1) with 114, `auto` pads to the stride);
+  YOLOX 0.3.0 (github.com/Megvii-BaseDetection/YOLOX, tag 0.3.0): yolox/data/data_augment.py (preproc: int() sizes,
+    top-left pad 114, BGR 0..255; ValTransform(legacy=True): RGB, /255, ImageNet mean/std);
+  stretch and seed-center: the ONNX loop and the fix proposed in super-gradients issue #1952
+    (github.com/Deci-AI/super-gradients/issues/1952).
 
 Run with Debian's interpreter (cv2 + numpy):
     /usr/bin/python3 scripts/check_presets.py [--n 12] [--seed 1] [--bin PATH]

@@ -8,13 +8,16 @@ repository root:
         --out fixtures/model/reference_sg_coco.json
 
 What it does, per image of DATA/images (sorted by path relative to images/, byte order, as detparity does):
-1. cv2.imread (BGR) and the super-gradients YOLO-NAS predict() preprocessing for COCO weights (SPEC.md section 1),
+1. cv2.imread (BGR) and the super-gradients YOLO-NAS predict() preprocessing for COCO weights (super-gradients 3.7.1,
+   src/super_gradients/training/processing/processing.py, default_yolo_nas_coco_processing_params),
    taken from scripts/train_fixture_model.py (`sg_coco_letterbox`, the function the model was trained with):
    BGR -> RGB, r = min(636/h, 636/w), cv2.resize to round(w*r) x round(h*r) with INTER_LINEAR, centre pad to 640x640
    with 114 (odd pixel bottom/right); then float32(x / 255.0 computed in float64), NCHW.
 2. The PyTorch weights (detector.pt) in the `Detector` class of that script, fp32, one CPU thread: boxes [1,N,4]
    x1y1x2y2 in input pixels and sigmoid scores [1,N,C].
-3. super-gradients predict() post-processing (SPEC.md section 3): every (box, class) pair with score > --conf
+3. super-gradients predict() post-processing (super-gradients 3.7.1: the defaults in
+   src/super_gradients/training/models/detection_models/customizable_detector.py — top-k 1024, 300 kept, multi-label,
+   class-aware — applied by pp_yolo_e/post_prediction_callback.py): every (box, class) pair with score > --conf
    (multi-label), the --top-k best of them, class-aware torchvision.ops.batched_nms at --iou, at most --max-det kept
    by score.
 4. Boxes back to source pixels as super-gradients does: subtract the padding (left, top), multiply by float32(1/r),

@@ -16,7 +16,8 @@ same bytes on every run. Writes detect/testdata/bad/<name>.onnx (each < 2 kB), a
                                                                                         b = 1000 for anchor 3's x2: +Inf
   unexpected_outputs   float32 [1,3,64,64]     logits [1,10]                            a classifier head: no detector
                                                                                         layout fits
-  nhwc_input           float32 [1,64,64,3]     boxes [1,8,4], scores [1,8,1]            channels-last input
+  nhwc_input           float32 [1,64,64,3]     boxes [1,8,4], scores [1,8,1]            channels-last input (accepted since
+                                                                                        detect reads NHWC: InputLayout nhwc)
 """
 
 import os

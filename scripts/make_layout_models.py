@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Build one small real ONNX detector per output layout of ../shared/SPEC.md section 3, and the Python reference
+"""Build one small real ONNX detector per exported output layout (sources below), and the Python reference
 detections the Go package detect/ must reproduce through ONNX Runtime. Run from the repository root:
 
     /usr/bin/python3 scripts/make_layout_models.py
@@ -28,11 +28,26 @@ Writes detect/testdata/layouts/<name>.onnx (each < 60 kB) and detect/testdata/la
                                                             (2100), so auto-detection must refuse it
 
 The reference detections: the raw layouts (yolo-nas, yolov8, yolov5, yolox, ambiguous as yolov5) are decoded from the
-PyTorch outputs as SPEC.md section 3 says and post-processed like super-gradients' predict() (sg_postprocess from
+PyTorch outputs as each family's code does (sources below) and post-processed like super-gradients' predict() (sg_postprocess from
 make_detect_testdata.py: score filter, top-k, torchvision batched_nms, max predictions). The NMS-in-graph layouts
 (flat, batch) run torchvision.ops.batched_nms inside forward(); torch.onnx exports it as ONNX NonMaxSuppression
 (torchvision's symbolic), so the PyTorch forward itself is the reference; end2end likewise (a top-k head, no NMS).
 For the NMS-baked and end-to-end layouts the Go decoder keeps rows with score > conf, sorted by score (stable).
+
+Where each layout's meaning comes from (read, not copied):
+  yolo-nas        super-gradients 3.7.1 (github.com/Deci-AI/super-gradients, tag 3.7.1),
+                  src/super_gradients/training/models/detection_models/yolo_nas/dfl_heads.py (NDFLHeads: boxes x1y1x2y2
+                  in input pixels, sigmoid scores, no objectness)
+  yolo-nas-flat,  same version, src/super_gradients/conversion/onnx/nms.py (export(postprocessing=True): FLAT [K,7]
+  yolo-nas-batch  image, x1, y1, x2, y2, score, class; BATCH num_predictions, boxes, scores, classes with -1 padding)
+  uint8 input     same version, src/super_gradients/conversion/preprocessing_modules.py (export(preprocessing=True))
+  yolov8          Ultralytics 8.x, github.com/ultralytics/ultralytics ultralytics/nn/modules/head.py (Detect:
+                  [B, 4+C, A], cx, cy, w, h in input pixels, sigmoid class scores)
+  yolov5          YOLOv5 v7.0 (github.com/ultralytics/yolov5, tag v7.0), models/yolo.py (Detect: [B, A, 5+C], obj * cls)
+  yolox           YOLOX 0.3.0 (github.com/Megvii-BaseDetection/YOLOX, tag 0.3.0), yolox/utils/demo_utils.py
+                  (demo_postprocess: strides 8/16/32, xy = (xy + grid) * stride, wh = exp(wh) * stride)
+  end2end         Ultralytics >= 8.2 end-to-end heads, ultralytics/nn/modules/head.py (v10Detect; YOLOv10 / YOLO26
+                  exports): [B, max_det, 6] x1, y1, x2, y2, score, class
 
 Inputs are not stored: image k of a model is the splitmix64 stream of make_detect_testdata.tiny_input generalised to any
 shape (seed + element index), float32 = top 24 bits / 2^24, uint8 = top 8 bits; the Go tests regenerate it and the
@@ -299,7 +314,7 @@ class EndToEnd(YoloV8):
 
 
 # ----------------------------------------------------------------------------------------------------------------------
-# Python decoders (SPEC.md section 3), float32 torch arithmetic as the Go decoders do it.
+# Python decoders (sources in the module docstring), float32 torch arithmetic as the Go decoders do it.
 # ----------------------------------------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 #   - OpenCV 4.6 headers and libraries (Debian's libopencv-dev) for gocv, via apt when missing;
 #   - Debian's chromium, which the report test renders index.html in (headless);
 #   - the ONNX Runtime shared library (scripts/fetch_ort.sh: npm package onnxruntime-node, integrity verified);
-#   - Go modules (go mod download).
+#   - Go modules (go mod download);
+#   - staticcheck, pinned (STATICCHECK_VERSION), built from the Go module proxy into .deps/bin (make test runs it).
 # Quick when already done (a few hundred milliseconds). Needs root (or sudo) only when apt has work to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ need_apt=()
 opencv_changed=0
 pkg-config --exists opencv4 2>/dev/null || { need_apt+=(libopencv-dev pkg-config); opencv_changed=1; }
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++) # npy's test compiles the README's C++ .npy writer
 for extra in ${DETPARITY_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_apt+=("$extra")
 done
@@ -28,3 +30,16 @@ pkg-config --exists opencv4 || { echo "setup: OpenCV 4 (libopencv-dev) still not
 
 bash scripts/fetch_ort.sh .deps/ort
 go mod download
+
+# staticcheck 2026.2.2 (module version v0.8.2) supports Go 1.26 and 1.27 (its go.mod needs go 1.26.0; 2026.1 / v0.7.0
+# was the first with Go 1.26 support). Rebuilt only when the pinned version or the Go toolchain changes.
+STATICCHECK_VERSION=v0.8.2
+tools="$(pwd)/.deps/bin"
+stamp="$tools/.staticcheck-$STATICCHECK_VERSION-$(go env GOVERSION)"
+if [[ ! -x "$tools/staticcheck" || ! -f "$stamp" ]]; then
+  echo "setup: installing staticcheck $STATICCHECK_VERSION into $tools" >&2
+  mkdir -p "$tools"
+  rm -f "$tools"/.staticcheck-*
+  GOBIN="$tools" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+  touch "$stamp"
+fi

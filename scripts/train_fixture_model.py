@@ -9,7 +9,8 @@ What it does, in order:
 1. Generates training scenes with the Go generator (`go run ./fixtures/scenegen`, seed 1000, a different seed from the
    committed evaluation set which uses seed 1), unless the work folder already holds them.
 2. Preprocesses every scene exactly like super-gradients YOLO-NAS `predict()` with the COCO processing parameters
-   (../shared/SPEC.md section 1): cv2.imread (BGR) -> RGB; r = min(636/h, 636/w); resize to round(w*r) x round(h*r)
+   (super-gradients 3.7.1, src/super_gradients/training/processing/processing.py,
+   default_yolo_nas_coco_processing_params): cv2.imread (BGR) -> RGB; r = min(636/h, 636/w); resize to round(w*r) x round(h*r)
    (Python round(), half-to-even) with cv2.INTER_LINEAR; centre pad to 640x640 with 114 (odd pixel bottom/right);
    float32 /255; NCHW. No aspect-ratio jitter: the only augmentation is a horizontal flip.
 3. Trains a small fully convolutional detector (stride-16 CenterNet-style heatmap + ltrb distances) with a fixed seed.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/parity"
 )
 
 // smallDataset copies the first n images of fixtures/eval into a temporary dataset with the given class names.
@@ -28,11 +30,11 @@ func smallDataset(t *testing.T, n int, names ...string) string {
 	return dir
 }
 
-func compareJSON(t *testing.T, args ...string) cbReport {
+func compareJSON(t *testing.T, args ...string) parity.BackendComparison {
 	t.Helper()
 	code, stdout, stderr := cli(t, append([]string{"compare-backends", "--format", "json"}, args...)...)
 	require.Equal(t, 0, code, stderr)
-	var r cbReport
+	var r parity.BackendComparison
 	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
 	return r
 }
@@ -116,5 +118,5 @@ func TestCompareBackendsErrors(t *testing.T) {
 	data := smallDataset(t, 1, "a", "b")
 	code, _, stderr = cli(t, "compare-backends", "--model", filepath.Join(layoutsDir, "layouts", "yolox.onnx"), "--data", data)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "pipeline sg-coco makes 640x640 tensors but")
+	assert.Contains(t, stderr, `pipeline sg-coco for`)
 }

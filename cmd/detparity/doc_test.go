@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,4 +85,42 @@ func TestReadmeCommandsParsing(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "R.md")
 	require.NoError(t, os.WriteFile(p, []byte("x\n```sh\nmake demo\nbin/detparity run --a 1 \\\n  --b 2  # note\n```\n```\ndetparity not-sh\n```\n```sh\ndetparity diff x.json\n```\n"), 0o644))
 	assert.Equal(t, [][]string{{"run", "--a", "1", "--b", "2"}, {"diff", "x.json"}}, readmeCommands(t, p))
+}
+
+// TestReadmeGoSnippets: every ```go block of the README is code a test runs —
+// its lines (trimmed, blank lines dropped) appear in that order, one after the
+// other, in one of the module's _test.go files (an Example or a test).
+func TestReadmeGoSnippets(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	norm := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	var tests [][]string
+	require.NoError(t, filepath.WalkDir("../..", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		tests = append(tests, norm(string(b)))
+		return err
+	}))
+	blocks := strings.Split(string(readme), "```go\n")[1:]
+	require.NotEmpty(t, blocks)
+	for _, b := range blocks {
+		snippet := norm(b[:strings.Index(b, "```")])
+		found := false
+		for _, lines := range tests {
+			for i := 0; i+len(snippet) <= len(lines) && !found; i++ {
+				found = slices.Equal(lines[i:i+len(snippet)], snippet)
+			}
+		}
+		assert.True(t, found, "README Go snippet not in any test file:\n%s", strings.Join(snippet, "\n"))
+	}
 }

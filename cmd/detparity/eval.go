@@ -139,7 +139,9 @@ Flags:
 // yoloGroundTruth converts a YOLO dataset dir to a COCO ground truth (see cmdEval's
 // usage for the id conventions).
 func yoloGroundTruth(ctx context.Context, dir string) (*metrics.COCOGroundTruth, []string, error) {
-	ds, err := dataset.Open(dir)
+	opts := dataset.DefaultOptions()
+	opts.StrictLabels = true // eval lists unlabelled images itself (ErrNoLabel below)
+	ds, err := dataset.Open(ctx, dir, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,6 +28,10 @@ import (
 	"sort"
 	"strings"
 
+	// The command decodes images as cv2.imread does (decoder=opencv) and can
+	// compare ONNX Runtime with OpenCV DNN: both register themselves.
+	_ "github.com/detparity/detparity/dataset/opencv"
+	_ "github.com/detparity/detparity/detect/cvdnn"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -157,13 +161,16 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if len(rf.models) == 0 || *rf.data == "" {
+	if len(rf.models) == 0 || rf.cfg.Data == "" {
 		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
 	}
 	if *format != "table" && *format != "json" {
 		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
 	}
-	cfg := rf.config(stderr)
+	cfg, err := rf.config(stderr)
+	if err != nil {
+		return err
+	}
 	if *shard != "" {
 		i, n, err := parity.ParseShard(*shard)
 		if err != nil {

@@ -8,11 +8,14 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/detparity/detparity/dataset"
-	"github.com/detparity/detparity/dataset/opencv"
+	"github.com/detparity/detparity/frame"
 	"github.com/detparity/detparity/letterbox"
+	"github.com/detparity/detparity/npy"
 )
 
 func init() {
@@ -46,9 +49,10 @@ func cmdPreprocess(ctx context.Context, args []string, stdout, stderr io.Writer)
 		") optionally with :key=value overrides, e.g. sg-coco:pad=0,decoder=go")
 	in := fs.String("in", "", "input image `file` (JPEG, PNG or BMP)")
 	out := fs.String("out", "", "output PNG `file`")
-	geoOut := fs.String("geometry-out", "", "also write the geometry as JSON to this `file`")
+	geoOut := fs.String("geometry-out", "", "also write the geometry as JSON to this `file` (it is also a tensors: pipeline's sidecar)")
+	tensorOut := fs.String("tensor-out", "", "also write the tensor exactly as the model is fed it (values scaled and normalised, in the spec's layout and dtype) as a NumPy .npy `file`")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity preprocess --pipeline P --in IMG --out OUT.png [--geometry-out G.json]
+		fmt.Fprint(stderr, `Usage: detparity preprocess --pipeline P --in IMG --out OUT.png [--geometry-out G.json] [--tensor-out T.npy]
 
 Decodes IMG with the pipeline's decoder (opencv unless the spec says decoder=go), resizes and
 pads it exactly as the pipeline does, and writes the 8-bit result in the channel order the model
@@ -56,6 +60,9 @@ is fed: the PNG's first (red) channel is the model's channel 0, so an RGB-fed mo
 true colours and a BGR-fed model's PNG has blue in its red channel. Normalisation (scale, mean,
 std) is not applied. The geometry JSON has scale_x, scale_y, resized_w, resized_h, pad_top,
 pad_left, pad_bottom, pad_right, src/dst sizes, the canonical pipeline spec and the decoder.
+--tensor-out writes the model's input itself, (1, 3, H, W) or (1, H, W, 3), float32 (uint8 for a
+dtype=uint8 spec): the reference to compare your own pipeline's tensor with (detparity explain, or
+numpy in your language), and with the geometry JSON beside it a tensors: pipeline folder.
 
 Example:
   detparity preprocess --pipeline sg-coco --in fixtures/eval/images/00000.jpg --out /tmp/in.png --geometry-out /tmp/g.json
@@ -77,9 +84,16 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("%w: --pipeline: %v", errUsage, err)
 	}
-	var dec dataset.Decoder = opencv.Decoder{}
-	if spec.DecoderName() == letterbox.DecoderGo {
-		dec = dataset.GoDecoder{}
+	for _, p := range []string{*out, *geoOut, *tensorOut} {
+		if p != "" {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return fmt.Errorf("cannot write %s: %w", p, err)
+			}
+		}
+	}
+	dec, err := dataset.DecoderByName(spec.DecoderName())
+	if err != nil {
+		return err
 	}
 	img, err := dec.Decode(*in)
 	if err != nil {
@@ -102,6 +116,11 @@ Flags:
 		return err
 	}
 	g := plan.Geometry()
+	if *tensorOut != "" {
+		if err := writeTensor(*tensorOut, plan, img); err != nil {
+			return fmt.Errorf("%s: %w", *in, err)
+		}
+	}
 	if *geoOut != "" {
 		pg := preprocessGeometry{
 			Pipeline: spec.String(), Decoder: dec.Name(), SrcW: g.SrcW, SrcH: g.SrcH, DstW: g.DstW, DstH: g.DstH,
@@ -123,4 +142,29 @@ Flags:
 	fmt.Fprintf(stdout, "%s: %dx%d -> %dx%d (resized %dx%d, pad t/l/b/r %d/%d/%d/%d), %s order, decoder %s\n",
 		*out, g.SrcW, g.SrcH, g.DstW, g.DstH, g.ResizedW, g.ResizedH, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, spec.Order, dec.Name())
 	return nil
+}
+
+// writeTensor writes the tensor plan makes of img as a .npy file: float32, or
+// the bytes of a dtype=uint8 spec, shaped (1, 3, H, W) or (1, H, W, 3).
+func writeTensor(path string, plan *letterbox.Plan, img frame.Image) error {
+	g := plan.Geometry()
+	shape := []int{1, 3, g.DstH, g.DstW}
+	if plan.Spec.Layout == letterbox.NHWC {
+		shape = []int{1, g.DstH, g.DstW, 3}
+	}
+	var data any
+	if plan.Spec.DType == letterbox.Uint8 {
+		t := make([]uint8, plan.TensorLen())
+		if err := plan.ApplyUint8(img, t); err != nil {
+			return err
+		}
+		data = t
+	} else {
+		t := make([]float32, plan.TensorLen())
+		if err := plan.Apply(img, t); err != nil {
+			return err
+		}
+		data = t
+	}
+	return npy.WriteFile(path, shape, data)
 }

@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/detparity/detparity/parity"
 	"github.com/detparity/detparity/report"
+	"github.com/detparity/detparity/version"
 )
 
 func init() {
@@ -66,7 +68,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if len(rf.models) == 0 || *rf.data == "" || *out == "" {
+	if len(rf.models) == 0 || rf.cfg.Data == "" || *out == "" {
 		return fmt.Errorf("%w: report needs --model, --data and --out (see detparity report -h)", errUsage)
 	}
 	if *gallery < 0 {
@@ -88,15 +90,20 @@ Flags:
 	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
 		return err
 	}
-	cfg := rf.config(stderr)
+	cfg, err := rf.config(stderr)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	started := time.Now()
 	res, err := parity.Run(ctx, cfg)
 	if err != nil {
 		return interrupted(err)
 	}
 	opt := report.Options{Title: *title, MinF1: *minF1, F1Tolerance: *f1Tol, Gallery: *gallery,
-		Command: "detparity report " + strings.Join(args, " ")}
+		Command: "detparity report " + strings.Join(args, " "), Version: version.Get().String(), Time: started,
+		Inputs: res.InputImage}
 	rep, err := report.Build(res, opt)
 	if err != nil {
 		return err

@@ -13,8 +13,9 @@ import (
 )
 
 const (
-	fixtureModel = "../../fixtures/model/detector.onnx"
-	fixtureData  = "../../fixtures/eval"
+	fixtureModel     = "../../fixtures/model/detector.onnx"
+	fixtureData      = "../../fixtures/eval"
+	fixtureReference = "../../fixtures/model/reference_sg_coco.json"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 
@@ -9,43 +10,66 @@ import (
 	"github.com/detparity/detparity/parity"
 )
 
+// addSettingsFlags binds the evaluation settings every command that runs a
+// model shares (parity.Settings) to fs, with the defaults of s: one set of
+// flags, one set of defaults. floorUse says what the score floor feeds.
+func addSettingsFlags(fs *flag.FlagSet, s *parity.Settings, floorUse string) {
+	fs.Float64Var(&s.Conf, "conf", s.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf; 0 <= conf < 1)")
+	fs.Float64Var(&s.MatchIoU, "iou", s.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive (0 < iou <= 1)")
+	fs.Float64Var(&s.NMSIoU, "nms-iou", s.NMSIoU, "class-aware NMS IoU (torchvision batched_nms; 0 < nms-iou <= 1)")
+	fs.Float64Var(&s.Floor, "floor", s.Floor, "lowest score kept for "+floorUse+" (0 <= floor <= conf)")
+	fs.IntVar(&s.Bins, "bins", s.Bins, "histogram bins of the confidence distributions on [0,1]")
+	fs.Float64Var(&s.ReferenceFloor, "reference-floor", s.ReferenceFloor, "score floor the --reference predictions were dumped with; only detections above it are compared")
+	fs.IntVar(&s.Workers, "workers", s.Workers, "images run through the model at once (one ONNX Runtime session each)")
+	fs.IntVar(&s.Loaders, "loaders", s.Loaders, fmt.Sprintf("goroutines decoding and preprocessing images ahead of the workers (%d: one more than workers)", parity.Auto))
+	fs.IntVar(&s.Threads, "threads", s.Threads, fmt.Sprintf("ONNX Runtime intra-op threads per session (%d: the cores the loaders leave, shared between the workers, at least 1)", parity.Auto))
+	fs.StringVar(&s.Layout, "layout", s.Layout, "model output `layout`: auto or one of "+layoutNames())
+	fs.Func("classes", "evaluate a subset of the model's classes: for each label class in order, the model class it is, as an index or a name of the model's metadata (e.g. person, or 0, for person-only labels and an 80-class COCO model)", func(v string) error {
+		s.Classes = nil
+		for _, c := range strings.Split(v, ",") {
+			s.Classes = append(s.Classes, strings.TrimSpace(c))
+		}
+		return nil
+	})
+	fs.BoolVar(&s.StrictLabels, "strict-labels", s.StrictLabels, "an image without a label file fails instead of counting as a background image")
+}
+
+// checkSettings turns settings that cannot be meant into a usage error (exit 2)
+// naming the flag.
+func checkSettings(s parity.Settings) error {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
 // runFlags are the flags of every command that runs models over a dataset
-// (run, report): they become a parity.Config.
+// (run, report): a parity.Config.
 type runFlags struct {
-	models                             stringList
-	data, pipes, reference             *string
-	conf, iou, nmsIoU, floor, refFloor *float64
-	workers, loaders, threads          *int
-	quiet                              *bool
+	cfg    parity.Config
+	models stringList
+	pipes  string
+	quiet  bool
 }
 
 // addRunFlags registers the shared flags on fs; pipelineNote ends the
 // --pipeline help and floorUse says what the score floor feeds.
 func addRunFlags(fs *flag.FlagSet, pipelineNote, floorUse string) *runFlags {
-	d := parity.DefaultConfig()
-	f := &runFlags{}
+	f := &runFlags{cfg: parity.DefaultConfig()}
 	fs.Var(&f.models, "model", "ONNX model `file`; repeat to run several models through the same pipelines (e.g. FP32 and FP16)")
-	f.data = fs.String("data", "", "dataset `dir`: YOLO (images/, labels/, classes.txt|names.txt|data.yaml), COCO (images/, annotations.json) or VOC (JPEGImages/, Annotations/)")
-	f.pipes = fs.String("pipeline", "sg-coco", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote)
-	f.conf = fs.Float64("conf", d.Conf, "confidence `threshold` of P/R/F1 (a detection counts when score > conf)")
-	f.iou = fs.Float64("iou", d.MatchIoU, "IoU a detection needs with a same-class ground truth to be a true positive")
-	f.nmsIoU = fs.Float64("nms-iou", d.NMSIoU, "class-aware NMS IoU (torchvision batched_nms)")
-	f.floor = fs.Float64("floor", d.Floor, "lowest score kept for "+floorUse+" (<= conf)")
-	f.workers = fs.Int("workers", d.Workers, "images run through the model at once (one ONNX Runtime session each)")
-	f.loaders = fs.Int("loaders", 0, "goroutines decoding and preprocessing images ahead of the workers (0: one more than workers)")
-	f.threads = fs.Int("threads", 0, "ONNX Runtime intra-op threads per session (0: the cores the loaders leave, shared between the workers, at least 1)")
-	f.quiet = fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
-	f.reference = fs.String("reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
-	f.refFloor = fs.Float64("reference-floor", parity.DefaultReferenceFloor, "score floor the reference was dumped with; only detections above it are compared")
+	fs.StringVar(&f.cfg.Data, "data", "", "dataset `dir` or Ultralytics data .yaml (its val: split): YOLO (images/, labels/, classes.txt|names.txt|data.yaml|config.yaml), COCO (images/, annotations.json), VOC (JPEGImages/, Annotations/) or a split folder (images/val)")
+	fs.StringVar(&f.pipes, "pipeline", "", "comma-separated preprocessing `specs`: a preset ("+strings.Join(letterbox.Presets(), ", ")+"), "+pipelineNote+", or tensors:dir=DIR,unmap=SPEC (default: the one the model's metadata names, e.g. ultralytics for an Ultralytics export)")
+	addSettingsFlags(fs, &f.cfg.Settings, floorUse)
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
+	fs.StringVar(&f.cfg.Reference, "reference", "", "COCO results `json` of reference predictions (scripts/dump_reference.py) to compare every pipeline with, detection by detection")
 	return f
 }
 
-// config is the parity.Config the flags describe, with a progress bar on stderr.
-func (f *runFlags) config(stderr io.Writer) parity.Config {
-	return parity.Config{
-		Models: f.models, Data: *f.data, Pipelines: parity.SplitPipelines(*f.pipes),
-		Conf: *f.conf, MatchIoU: *f.iou, NMSIoU: *f.nmsIoU, Floor: *f.floor,
-		Workers: *f.workers, Loaders: *f.loaders, Threads: *f.threads, Reference: *f.reference, ReferenceFloor: *f.refFloor,
-		Progress: progressBar(stderr, *f.quiet, "images"),
-	}
+// config is the parity.Config the flags describe, with a progress bar on
+// stderr; settings that cannot be meant are a usage error.
+func (f *runFlags) config(stderr io.Writer) (parity.Config, error) {
+	c := f.cfg
+	c.Models, c.Pipelines = f.models, parity.SplitPipelines(f.pipes)
+	c.Progress = progressBar(stderr, f.quiet, "images")
+	return c, checkSettings(c.Settings)
 }

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"os"
 
 	"gocv.io/x/gocv"
 
@@ -22,12 +21,14 @@ import (
 // orientation of a JPEG applied (IMREAD_COLOR does not include
 // IMREAD_IGNORE_ORIENTATION), exactly as cv2.imread does.
 //
-// The file is read once. Before OpenCV sees its bytes, dataset.CheckSizeBytes reads the
-// header in Go and refuses
-// images of more than MaxPixels (dataset.DefaultMaxPixels when <= 0), so a hostile
-// 100000x100000 header never reaches OpenCV's allocator. The format is limited to what
-// dataset.CheckSizeBytes reads: JPEG, PNG, BMP. The bytes are decoded with cv::imdecode,
-// which applies the same codecs and EXIF orientation as cv::imread.
+// The file is read once (dataset.ReadImageFile: a named pipe or a device is refused
+// before reading). Before OpenCV sees its bytes, dataset.CheckSizeBytes reads the
+// header in Go and refuses images of more than MaxPixels (dataset.DefaultMaxPixels
+// when <= 0), so a hostile 100000x100000 header never reaches OpenCV's allocator. The
+// format is limited to what dataset.CheckSizeBytes reads: JPEG (every coding process,
+// so arithmetic-coded files, which libjpeg decodes, pass), PNG, BMP. The bytes are
+// decoded with cv::imdecode, which applies the same codecs and EXIF orientation as
+// cv::imread.
 //
 // A JPEG without an end-of-image marker after its scans is refused: libjpeg decodes a
 // truncated file with only a warning on stderr and fills the missing rows with gray,
@@ -47,7 +48,7 @@ func (Decoder) Name() string { return "opencv" }
 
 // Decode reads path with OpenCV and returns its pixels in BGR order.
 func (d Decoder) Decode(path string) (frame.Image, error) {
-	data, err := os.ReadFile(path)
+	data, err := dataset.ReadImageFile(path)
 	if err != nil {
 		return frame.Image{}, fmt.Errorf("opencv: decode: %w", err)
 	}

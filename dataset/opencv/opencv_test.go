@@ -195,3 +195,25 @@ func TestRegistered(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, opencv.Decoder{}, d, "importing the package registers the decoder")
 }
+
+// TestArithmeticJPEG: arithmetic-coded JPEG (testdata/arith, lossless jpegtran
+// transcodings of a baseline file) passes the Go header pre-check and decodes through
+// libjpeg to exactly the pixels of its baseline source, EXIF orientation applied.
+func TestArithmeticJPEG(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "arith")
+	for _, c := range []struct{ arith, base string }{
+		{"arith.jpg", "baseline.jpg"},
+		{"arith-progressive.jpg", "baseline.jpg"},
+		{"arith-exif6.jpg", "baseline-exif6.jpg"},
+	} {
+		got, err := opencv.Decoder{}.Decode(filepath.Join(dir, c.arith))
+		require.NoError(t, err, c.arith)
+		want, err := opencv.Decoder{}.Decode(filepath.Join(dir, c.base))
+		require.NoError(t, err, c.base)
+		assert.Equal(t, [2]int{want.W, want.H}, [2]int{got.W, got.H}, c.arith)
+		assert.Equal(t, want.Pix, got.Pix, c.arith)
+	}
+	im, err := opencv.Decoder{}.Decode(filepath.Join(dir, "arith-exif6.jpg"))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{48, 64}, [2]int{im.W, im.H}, "orientation 6 applied")
+}

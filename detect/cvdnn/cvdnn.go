@@ -43,11 +43,23 @@ type Net struct {
 // Open loads the model of sig (as detect.Inspect or detect.Model.Signature gave it) into OpenCV DNN with the
 // OpenCV backend on the CPU, after a probe in a child process has shown that OpenCV can import it and run it on a
 // zero blob of the model's input size (see the package comment). It fails for uint8-input models (OpenCV DNN is
-// compared on float blobs) and when OpenCV cannot import or run the graph, with OpenCV's own message.
+// compared on float blobs), for models with a symbolic input size, channels-last input or inputs besides the image
+// (it feeds one fixed-size NCHW blob), and when OpenCV cannot import or run the graph, with OpenCV's own message.
 func Open(sig *detect.Signature) (*Net, error) {
 	if sig.InputType != "float32" {
 		return nil, fmt.Errorf("cvdnn: model %s: input is %s; OpenCV DNN is compared on float32-input models only",
 			sig.Path, sig.InputType)
+	}
+	switch {
+	case sig.DynamicSize:
+		return nil, fmt.Errorf("cvdnn: model %s: the input size is symbolic; OpenCV DNN is compared on fixed-size "+
+			"models only", sig.Path)
+	case sig.InputLayout != "nchw":
+		return nil, fmt.Errorf("cvdnn: model %s: input layout %s; OpenCV DNN is fed NCHW blobs only", sig.Path,
+			sig.InputLayout)
+	case len(sig.Aux) > 0:
+		return nil, fmt.Errorf("cvdnn: model %s: it has inputs besides the image (%s, ...), which this backend "+
+			"does not feed", sig.Path, sig.Aux[0].Name)
 	}
 	if err := probe(sig); err != nil {
 		return nil, err
@@ -93,7 +105,7 @@ func init() {
 	if req, ok := os.LookupEnv(probeEnv); ok {
 		os.Exit(serveProbe(req))
 	}
-	detect.RegisterBackend(BackendName, func(sig *detect.Signature, _ detect.Options) (detect.Runner, error) { return Open(sig) })
+	detect.RegisterBackend(BackendName, "OpenCV DNN "+Version()+" (CPU)", func(sig *detect.Signature, _ detect.Options) (detect.Runner, error) { return Open(sig) })
 }
 
 // BackendName is the name this package registers as a detect backend.
@@ -128,7 +140,7 @@ func probe(sig *detect.Signature) error {
 	if err != nil {
 		return fmt.Errorf("cvdnn: model %s: cannot start the OpenCV probe: %w", sig.Path, err)
 	}
-	r := probeRequest{Path: sig.Path, Input: sig.Inputs[0].Name, Shape: []int{max(1, sig.Batch), 3, sig.Height,
+	r := probeRequest{Path: sig.Path, Input: sig.InputName, Shape: []int{max(1, sig.Batch), 3, sig.Height,
 		sig.Width}}
 	for _, o := range sig.Outputs {
 		r.Outputs = append(r.Outputs, o.Name)
@@ -232,7 +244,7 @@ func (n *Net) forward(tensors [][]float32) ([]detect.Output, error) {
 	for i, o := range s.Outputs {
 		names[i] = o.Name
 	}
-	n.net.SetInput(blob, s.Inputs[0].Name)
+	n.net.SetInput(blob, s.InputName)
 	mats := n.net.ForwardLayers(names)
 	defer func() {
 		for i := range mats {

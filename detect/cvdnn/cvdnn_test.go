@@ -123,6 +123,13 @@ func TestUnsupportedGraphs(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Open(sig)
 	require.ErrorContains(t, err, "input is uint8")
+	for f, want := range map[string]string{"yolov8_dynhw.onnx": "the input size is symbolic",
+		"yolov8_nhwc.onnx": "input layout nhwc", "rtdetr.onnx": "inputs besides the image (orig_target_sizes"} {
+		sig, err := detect.Inspect(filepath.Join("..", "testdata", "families", f), detect.LayoutAuto)
+		require.NoError(t, err)
+		_, err = Open(sig)
+		require.ErrorContains(t, err, want, f)
+	}
 }
 
 func TestRegisteredBackend(t *testing.T) {

@@ -138,3 +138,33 @@ func WithOrientation(jpg []byte, o uint16, bigEndian bool) []byte {
 	out = append(out, seg...)
 	return append(out, jpg[2:]...)
 }
+
+// WithXMP inserts after the SOI of jpg an APP1 segment holding an XMP packet (the
+// "http://ns.adobe.com/xap/1.0/" signature), as photo editors write before or after the
+// EXIF APP1.
+func WithXMP(jpg []byte) []byte {
+	payload := []byte("http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>")
+	seg := []byte{0xFF, 0xE1}
+	seg = binary.BigEndian.AppendUint16(seg, uint16(len(payload)+2))
+	seg = append(seg, payload...)
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// PaletteWithAlpha is a w x h paletted image over a 256-entry palette whose entry i
+// has a hashed colour and alpha i (entry 0 fully transparent, 255 opaque), every index
+// used: PNG stores it with a tRNS chunk, the layout where a decoder that
+// premultiplies turns transparent entries black.
+func PaletteWithAlpha(w, h int) *image.Paletted {
+	pal := make(color.Palette, 256)
+	for i := range pal {
+		v := uint32(i+1) * 2654435761
+		pal[i] = color.NRGBA{R: uint8(v >> 24), G: uint8(v >> 16), B: uint8(v >> 8), A: uint8(i)}
+	}
+	m := image.NewPaletted(image.Rect(0, 0, w, h), pal)
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i * 7)
+	}
+	return m
+}

@@ -32,6 +32,10 @@ func Nasty(t testing.TB) []File {
 	add("jpeg-huge-header.jpg", jpegWithSize(t, 65535, 65535))
 	add("jpeg-zero-height.jpg", jpegWithSize(t, 64, 0))
 	add("jpeg-bad-exif.jpg", badEXIF(jpg))
+	// OpenCV 4.6 reads the orientation from the first APP1 only: behind an XMP APP1 the
+	// EXIF orientation 6 is not applied; in front of it, it is.
+	add("jpeg-xmp-then-exif.jpg", WithXMP(WithOrientation(jpg, 6, false)))
+	add("jpeg-exif-then-xmp.jpg", WithOrientation(WithXMP(jpg), 6, false))
 	add("png-truncated.png", png[:len(png)/2])
 	add("png-bad-crc.png", flipInIDAT(png))
 	add("png-huge-header.png", PNGHeader(100000, 100000))
@@ -57,6 +61,15 @@ func Nasty(t testing.TB) []File {
 	add("png-gray16.png", PNG(t, g16))
 	add("png-rgba.png", PNG(t, rgba))
 	add("png-palette.png", PNG(t, pal))
+	// Palettes with transparent entries (tRNS): a 2-bit one whose entry 0 is fully
+	// transparent, and 256 entries of alpha 0..255. cv2.imread keeps each entry's colour.
+	trns := image.NewPaletted(image.Rect(0, 0, 9, 5), color.Palette{
+		color.NRGBA{10, 20, 30, 0}, color.NRGBA{200, 100, 50, 128}, color.NRGBA{7, 8, 9, 255}, color.NRGBA{250, 251, 252, 1}})
+	for i := range trns.Pix {
+		trns.Pix[i] = uint8(i % 4)
+	}
+	add("png-palette-trns.png", PNG(t, trns))
+	add("png-palette-alpha.png", PNG(t, PaletteWithAlpha(16, 16)))
 	add("png-1x1.png", PNG(t, Patterned(1, 1)))
 	add("bmp-rgb.bmp", BMP(t, Patterned(9, 5)))
 	add("png-content.jpg", PNG(t, Patterned(9, 5)))
