@@ -38,10 +38,15 @@ import (
 type realCase struct {
 	name   string        // folder under testdata/real holding reference.json (and metrics.json)
 	model  string        // file under <data>/models
-	data   string        // dataset folder under <data>: images/ (+ labels/ and classes.txt when labelled)
+	data   string        // dataset folder under <data>: images/ (+ labels/ and classes.txt when labels)
+	labels bool          // the images have box labels (metrics.json holds the reference's own metrics)
 	layout detect.Layout // what Inspect must detect
 	spec   string        // the authors' preprocessing; ForInput fits it to the model's input
 	opts   detect.Options
+	// engineRef: the authors' post-processing is not the one parity's engine applies, and reference_engine.json
+	// and metrics_engine.json hold the same reference post-processed the engine's way (real_<family>.py --post
+	// engine); see real_engine_test.go.
+	engineRef bool
 	// refScore maps a reference score to the score detparity's decoder gives the same detection (nil: the
 	// same). opts.Conf is the reference's floor in detparity's scores.
 	refScore func(float64) float64
@@ -63,14 +68,14 @@ var realCases = []realCase{
 	{
 		// Megvii YOLOX-Nano (COCO, 416x416), demo/ONNXRuntime/onnx_inference.py: class-agnostic NMS at 0.45 with
 		// score_thr 0.1 over the arg-max class (yolox/utils/demo_utils.py multiclass_nms, class_agnostic=True).
-		name: "yolox_nano", model: "yolox_nano.onnx", data: "coco", layout: detect.LayoutYOLOX, spec: "yolox",
+		name: "yolox_nano", model: "yolox_nano.onnx", data: "coco", labels: true, engineRef: true, layout: detect.LayoutYOLOX, spec: "yolox",
 		wrongSpec: "letterbox", opts: detect.Options{Conf: 0.1, IoU: 0.45, ClassAgnostic: true},
 		family: "letterbox anchor=top-left order=bgr scale=1",
 	},
 	{
 		// FastestDet (COCO, 352x352), example/onnx-runtime/runtime.py: score = obj^0.6 * cls^0.4 > 0.65 over the
 		// arg-max class, class-agnostic NMS at 0.45, corners int().
-		name: "fastestdet", model: "FastestDet.onnx", data: "coco", layout: detect.LayoutFastestDet,
+		name: "fastestdet", model: "FastestDet.onnx", data: "coco", labels: true, engineRef: true, layout: detect.LayoutFastestDet,
 		spec: "stretch:size=352,interp=area,order=bgr,scale=1/255", wrongSpec: "stretch:size=352",
 		opts: detect.Options{Conf: 0.65, IoU: 0.45, ClassAgnostic: true}, intCorners: true,
 		family: "stretch order=bgr scale=1/255",
@@ -145,15 +150,18 @@ func checkRealManifest(t *testing.T, root string) {
 		return
 	}
 	var manifest struct {
-		Files map[string]string `json:"files"`
+		Files map[string]struct {
+			SHA256, Source string
+		} `json:"files"`
 	}
 	readRealJSON(t, "manifest.json", &manifest)
 	require.NotEmpty(t, manifest.Files)
 	for rel, want := range manifest.Files {
 		data, err := os.ReadFile(filepath.Join(root, rel))
-		require.NoError(t, err, "real-model suite file %s (see detect/testdata/real/README.md)", rel)
+		require.NoError(t, err, "real-model suite file %s, from %s (see detect/testdata/real/README.md)", rel, want.Source)
 		sum := sha256.Sum256(data)
-		require.Equal(t, want, hex.EncodeToString(sum[:]), "SHA-256 of %s", filepath.Join(root, rel))
+		require.Equal(t, want.SHA256, hex.EncodeToString(sum[:]), "SHA-256 of %s, expected the file %s",
+			filepath.Join(root, rel), want.Source)
 	}
 	realManifestOK[root] = true
 }
@@ -174,12 +182,12 @@ type cocoResult struct {
 	Score      float64    `json:"score"`
 }
 
-// realReference reads case c's reference detections in detparity's conventions (c.refScore, c.refRescale): as
-// COCO results rows and by 1-based image id.
-func realReference(t *testing.T, root string, c realCase) ([]cocoResult, map[int][]box.Detection) {
+// realReference reads case c's reference detections (testdata/real/NAME/file) in detparity's conventions
+// (c.refScore, c.refRescale): as COCO results rows and by 1-based image id.
+func realReference(t *testing.T, root string, c realCase, file string) ([]cocoResult, map[int][]box.Detection) {
 	t.Helper()
 	var rows []cocoResult
-	readRealJSON(t, filepath.Join(c.name, "reference.json"), &rows)
+	readRealJSON(t, filepath.Join(c.name, file), &rows)
 	var sizes []image.Config
 	if c.refRescale != nil {
 		dir := filepath.Join(root, c.data, "images")
@@ -320,7 +328,7 @@ func runRealCase(t *testing.T, root string, c realCase, specStr string) agreemen
 	require.NoError(t, err)
 	defer m.Close()
 
-	_, refByImage := realReference(t, root, c)
+	_, refByImage := realReference(t, root, c, "reference.json")
 	dir := filepath.Join(root, c.data, "images")
 	names := realImages(t, dir)
 	var agree agreement

@@ -55,6 +55,39 @@ def write_results(path, rows):
         f.write("[\n" + ",\n".join(json.dumps(r, sort_keys=True) for r in rows) + "\n]\n")
 
 
+def engine_post(boxes, scores, floor, iou, top_k=1024, max_det=300):
+    """The post-processing detparity's engine (parity.Run, parity.Diagnose) applies, from the semantics it documents
+    (parity.Settings: Floor, NMSIoU; detect.DefaultOptions: super-gradients' PPYoloEPostPredictionCallback with
+    torchvision's class-aware batched_nms), for a reference whose authors post-process otherwise:
+      every (anchor, class) whose float32 score is > floor (multi-label), in anchor-major order; if more than
+      top_k, the top_k highest (stable); per class, greedy NMS by descending score (stable): a box is suppressed
+      when inter / (area_i + area_j - inter) > iou with a kept box, areas (x2-x1)*(y2-y1) without +1; the kept
+      boxes by descending score, at most max_det.
+    boxes [N,4] x1y1x2y2 (any pixel frame: IoU does not change under the scaling that maps boxes back), scores
+    [N,C]. Returns (class, x1, y1, x2, y2, score) tuples."""
+    s32 = np.asarray(scores, dtype=np.float32)
+    a, c = np.nonzero(s32 > np.float32(floor))
+    sc = s32[a, c]
+    if len(sc) > top_k:
+        top = np.argsort(-sc, kind="stable")[:top_k]
+        a, c, sc = a[top], c[top], sc[top]
+    b = np.asarray(boxes, dtype=np.float32)[a]
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    keep = []
+    for k in np.unique(c):
+        idx = np.nonzero(c == k)[0]
+        idx = idx[np.argsort(-sc[idx], kind="stable")]
+        while idx.size:
+            i, rest = idx[0], idx[1:]
+            keep.append(i)
+            w = np.maximum(np.float32(0), np.minimum(b[i, 2], b[rest, 2]) - np.maximum(b[i, 0], b[rest, 0]))
+            h = np.maximum(np.float32(0), np.minimum(b[i, 3], b[rest, 3]) - np.maximum(b[i, 1], b[rest, 1]))
+            inter = w * h
+            idx = rest[~(inter / (area[i] + area[rest] - inter) > iou)]
+    keep = sorted(keep, key=lambda i: -sc[i])[:max_det]
+    return [(int(c[i]), *b[i].tolist(), float(sc[i])) for i in keep]
+
+
 def yolo_ground_truth(images_dir, labels_dir, names):
     """The YOLO labels as a COCO ground-truth dict (image id = 1-based sorted position, category id = class index).
     Boxes: cx, cy, w, h normalised -> x1 = (cx - w/2) * W ..., as Ultralytics' xywhn2xyxy, in float64."""

@@ -74,18 +74,37 @@ def detection(net, img, iw, ih, thresh):
     return nms(np.array(pred)) if pred else []
 
 
+def detection_engine(net, img, iw, ih, thresh, nms_thr=0.45):
+    """The same map decoded for every cell and class (score_c = obj**0.6 * cls_c**0.4, corners not truncated),
+    post-processed by real_common.engine_post."""
+    H, W, _ = img.shape
+    fm = net.run(preprocess(img, [iw, ih]))[0][0].transpose(1, 2, 0)
+    fh, fw = fm.shape[0], fm.shape[1]
+    d = fm.reshape(fh * fw, -1)
+    gy, gx = np.mgrid[:fh, :fw]
+    cx, cy = (gx.reshape(-1) + tanh(d[:, 1])) / fw, (gy.reshape(-1) + tanh(d[:, 2])) / fh
+    bw, bh = sigmoid(d[:, 3]), sigmoid(d[:, 4])
+    boxes = np.stack([(cx - 0.5 * bw) * W, (cy - 0.5 * bh) * H, (cx + 0.5 * bw) * W, (cy + 0.5 * bh) * H], 1)
+    scores = (d[:, :1] ** 0.6) * (d[:, 5:] ** 0.4)
+    return [(x1, y1, x2, y2, s, c) for c, x1, y1, x2, y2, s in rc.engine_post(boxes, scores, thresh, nms_thr)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--images", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--thresh", type=float, default=0.65, help="runtime.py's score threshold")
+    ap.add_argument("--post", choices=("authors", "engine"), default="authors",
+                    help="authors: runtime.py's detection (above); engine: detection_engine, the post-processing "
+                         "of detparity's engine on the same decoded map")
     a = ap.parse_args()
+    run = detection if a.post == "authors" else detection_engine
     net = rc.Net(a.model)
     rows = []
     for i, name in enumerate(rc.list_images(a.images), 1):
         img = cv2.imread(os.path.join(a.images, name))
-        for x1, y1, x2, y2, s, c in detection(net, img, 352, 352, a.thresh):
+        for x1, y1, x2, y2, s, c in run(net, img, 352, 352, a.thresh):
             rows.append(rc.results_entry(i, c, x1, y1, x2, y2, s))
     rc.write_results(a.out, rows)
     print(f"{a.out}: {len(rows)} detections")

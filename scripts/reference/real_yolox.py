@@ -67,7 +67,7 @@ def nms(boxes, scores, thr):
     return keep
 
 
-def detect(net, img, size, score_thr, nms_thr):
+def detect(net, img, size, score_thr, nms_thr, post="authors"):
     blob, ratio = preproc(img, size)
     out = net.run(blob[None])[0].copy()
     pred = demo_postprocess(out, size)[0]
@@ -78,6 +78,8 @@ def detect(net, img, size, score_thr, nms_thr):
     xyxy[:, 2] = boxes[:, 0] + boxes[:, 2] / 2.
     xyxy[:, 3] = boxes[:, 1] + boxes[:, 3] / 2.
     xyxy /= ratio
+    if post == "engine":
+        return rc.engine_post(xyxy, scores, score_thr, nms_thr)
     cls = scores.argmax(1)
     cs = scores[np.arange(len(cls)), cls]
     m = cs > score_thr
@@ -95,13 +97,16 @@ def main():
     ap.add_argument("--size", default="416,416", help="H,W of the model input")
     ap.add_argument("--score-thr", type=float, default=0.1, help="the demo's multiclass_nms score_thr")
     ap.add_argument("--nms-thr", type=float, default=0.45)
+    ap.add_argument("--post", choices=("authors", "engine"), default="authors",
+                    help="authors: the demo's multiclass_nms (above); engine: real_common.engine_post, the "
+                         "post-processing of detparity's engine, on the same decoded outputs")
     a = ap.parse_args()
     size = tuple(int(v) for v in a.size.split(","))
     net = rc.Net(a.model)
     rows = []
     for i, name in enumerate(rc.list_images(a.images), 1):
         img = cv2.imread(os.path.join(a.images, name))
-        for c, x1, y1, x2, y2, s in detect(net, img, size, a.score_thr, a.nms_thr):
+        for c, x1, y1, x2, y2, s in detect(net, img, size, a.score_thr, a.nms_thr, a.post):
             rows.append(rc.results_entry(i, c, x1, y1, x2, y2, s))
     rc.write_results(a.out, rows)
     print(f"{a.out}: {len(rows)} detections")
