@@ -3,9 +3,11 @@ package letterbox
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/detparity/detparity/frame"
+	"github.com/detparity/detparity/internal/suggest"
 )
 
 // PresetInfo describes one preset: its Spec, what it reproduces in words and
@@ -179,7 +181,19 @@ func PresetName(name string) string {
 func Preset(name string) (Spec, error) {
 	s, ok := presets[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("letterbox: unknown preset %q, expected one of: %s", name, strings.Join(Presets(), ", "))
+		return Spec{}, fmt.Errorf("letterbox: unknown preset %q, expected one of: %s%s", name, strings.Join(Presets(), ", "),
+			suggest.DidYouMean(name, "", presetAndAliasNames()))
 	}
 	return s, nil
+}
+
+// presetAndAliasNames are the names Preset accepts: the presets and their
+// former names.
+func presetAndAliasNames() []string {
+	out := make([]string, 0, len(presets))
+	for n := range presets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -45,6 +45,7 @@ import (
 	"strings"
 
 	"github.com/detparity/detparity/frame"
+	"github.com/detparity/detparity/internal/suggest"
 )
 
 // Mode says how the source is fitted into the target.
@@ -668,8 +669,8 @@ func Parse(str string) (Spec, error) {
 	name, rest, hasRest := strings.Cut(strings.TrimSpace(str), ":")
 	s, ok := presets[name]
 	if !ok {
-		return Spec{}, fmt.Errorf("letterbox: spec %q: unknown preset %q, expected one of: %s (then optionally :key=value,...)",
-			str, name, strings.Join(Presets(), ", "))
+		return Spec{}, fmt.Errorf("letterbox: spec %q: unknown preset %q, expected one of: %s (then optionally :key=value,...)%s",
+			str, name, strings.Join(Presets(), ", "), suggest.DidYouMean(name, "", presetAndAliasNames()))
 	}
 	if hasRest {
 		if rest == "" {
@@ -689,7 +690,11 @@ func Parse(str string) (Spec, error) {
 				}
 			}
 			if key == nil {
-				return Spec{}, fmt.Errorf("letterbox: spec %q: unknown key %q, expected one of: %s", str, k, keyNames())
+				names := make([]string, len(keys))
+				for i := range keys {
+					names[i] = keys[i].name
+				}
+				return Spec{}, fmt.Errorf("letterbox: spec %q: unknown key %q, expected one of: %s%s", str, k, keyNames(), suggest.DidYouMean(k, "", names))
 			}
 			if seen[k] {
 				return Spec{}, fmt.Errorf("letterbox: spec %q: key %q given twice", str, k)

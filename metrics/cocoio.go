@@ -224,26 +224,34 @@ func ReadCOCOResults(path string, gt *COCOGroundTruth) ([]COCODetection, error) 
 }
 
 type rawCOCOResult struct {
-	ImageID    *json.Number `json:"image_id"`
-	CategoryID *json.Number `json:"category_id"`
-	BBox       []float64    `json:"bbox"`
-	Score      *float64     `json:"score"`
+	ImageID    json.RawMessage `json:"image_id"`
+	CategoryID *json.Number    `json:"category_id"`
+	BBox       []float64       `json:"bbox"`
+	Score      *float64        `json:"score"`
 }
 
-// ParseCOCOResults parses a COCO results file named path: a JSON array of
-// {"image_id", "category_id", "bbox": [x, y, w, h], "score"} (other fields are
-// ignored). As pycocotools' loadRes it gives each detection the area w*h and no crowd
-// flag, and refuses results for an image that is not in gt ("Results do not correspond
-// to current coco set"); detections of a category gt does not list are kept here and
-// left out (counted) by [EvaluateCOCO]. An empty array is valid here (no detections:
-// every AP is 0); pycocotools raises an IndexError on it. Errors name path, the entry
-// and its line.
-func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODetection, error) {
+// COCOResultEntry is one entry of a COCO results file as written, before its
+// image id is checked against a ground truth.
+type COCOResultEntry struct {
+	// Image is the image_id as written: the digits of an integer id (7.0 reads
+	// as 7), or the text of a string id (Ultralytics' predictions.json holds
+	// the file stem as a string when it is not a number).
+	Image string
+	// ImageIsString is true for a string image_id.
+	ImageIsString bool
+	CategoryID    int64
+	BBox          [4]float64 // x, y, w, h
+	Score         float64
+	// Index is the entry's 0-based index in the array, Line its 1-based line.
+	Index, Line int
+}
+
+// ParseCOCOResultEntries parses a COCO results file named path, a JSON array
+// of {"image_id", "category_id", "bbox": [x, y, w, h], "score"} (other fields
+// are ignored), without a ground truth: image ids are kept as written, as an
+// integer or a string. Errors name path, the entry and its line.
+func ParseCOCOResultEntries(path string, data []byte) ([]COCOResultEntry, error) {
 	const want = "a COCO results array [{image_id, category_id, bbox, score}, ...]"
-	images := make(map[int64]struct{}, len(gt.Images))
-	for _, im := range gt.Images {
-		images[im.ID] = struct{}{}
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -253,13 +261,18 @@ func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODete
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, fmt.Errorf("metrics: %s:%d: JSON starts with %v, want %s", path, lineAt(data, dec.InputOffset()), tok, want)
 	}
-	dts := []COCODetection{}
+	entries := []COCOResultEntry{}
 	// Lines are counted incrementally from the previous entry: counting from the
 	// start of the file for every entry made loading quadratic (31 s for 100 000
 	// results).
 	line, lineOff := 1, int64(0)
 	for i := 0; dec.More(); i++ {
 		off := min(max(dec.InputOffset(), lineOff), int64(len(data)))
+		// The decoder stands before the comma that ends the previous entry:
+		// the entry starts after it and the blanks that follow.
+		for off < int64(len(data)) && bytes.IndexByte([]byte(", \t\r\n"), data[off]) >= 0 {
+			off++
+		}
 		line += bytes.Count(data[lineOff:off], []byte{'\n'})
 		lineOff = off
 		var r rawCOCOResult
@@ -267,31 +280,82 @@ func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODete
 			return nil, jsonError(path, data, want, err)
 		}
 		where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
-		var d COCODetection
-		if d.ImageID, err = cocoID(r.ImageID); err != nil {
+		e := COCOResultEntry{Index: i, Line: line}
+		if e.Image, e.ImageIsString, err = cocoImageKey(r.ImageID); err != nil {
 			return nil, fmt.Errorf("%s: %w", where("image_id"), err)
 		}
-		if _, ok := images[d.ImageID]; !ok {
-			return nil, fmt.Errorf("%s %d is not an image of %s, want results for its images only", where("image_id"), d.ImageID, gt.Path)
-		}
-		if d.CategoryID, err = cocoID(r.CategoryID); err != nil {
+		if e.CategoryID, err = cocoID(r.CategoryID); err != nil {
 			return nil, fmt.Errorf("%s: %w", where("category_id"), err)
 		}
 		if len(r.BBox) != 4 {
 			return nil, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), len(r.BBox))
 		}
-		d.BBox = [4]float64(r.BBox)
+		e.BBox = [4]float64(r.BBox)
 		if r.Score == nil {
 			return nil, fmt.Errorf("%s: missing, want a number", where("score"))
 		}
-		d.Score = *r.Score
-		dts = append(dts, d)
+		e.Score = *r.Score
+		entries = append(entries, e)
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, jsonError(path, data, want, err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("metrics: %s:%d: data after the results array, want one array", path, lineAt(data, dec.InputOffset()))
+	}
+	return entries, nil
+}
+
+// cocoImageKey reads an image_id: an integer (as cocoID) or a string.
+func cocoImageKey(raw json.RawMessage) (string, bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, fmt.Errorf("%s: %w", raw, err)
+		}
+		return s, true, nil
+	}
+	var n *json.Number
+	if len(raw) > 0 && string(raw) != "null" {
+		v := json.Number(raw)
+		n = &v
+	}
+	id, err := cocoID(n)
+	if err != nil {
+		return "", false, err
+	}
+	return strconv.FormatInt(id, 10), false, nil
+}
+
+// ParseCOCOResults parses a COCO results file named path (see
+// [ParseCOCOResultEntries]) for gt. As pycocotools' loadRes it gives each
+// detection the area w*h and no crowd flag, and refuses results for an image
+// that is not in gt ("Results do not correspond to current coco set"), or
+// whose image_id is a string; detections of a category gt does not list are
+// kept here and left out (counted) by [EvaluateCOCO]. An empty array is valid
+// here (no detections: every AP is 0); pycocotools raises an IndexError on it.
+// Errors name path, the entry and its line.
+func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODetection, error) {
+	entries, err := ParseCOCOResultEntries(path, data)
+	if err != nil {
+		return nil, err
+	}
+	images := make(map[int64]struct{}, len(gt.Images))
+	for _, im := range gt.Images {
+		images[im.ID] = struct{}{}
+	}
+	dts := make([]COCODetection, 0, len(entries))
+	for _, e := range entries {
+		where := fmt.Sprintf("metrics: %s:%d: result %d: image_id", path, e.Line, e.Index)
+		if e.ImageIsString {
+			return nil, fmt.Errorf("%s %q is a string, want an integer image id of %s", where, e.Image, gt.Path)
+		}
+		id, _ := strconv.ParseInt(e.Image, 10, 64)
+		if _, ok := images[id]; !ok {
+			return nil, fmt.Errorf("%s %d is not an image of %s, want results for its images only", where, id, gt.Path)
+		}
+		dts = append(dts, COCODetection{ImageID: id, CategoryID: e.CategoryID, BBox: e.BBox, Score: e.Score})
 	}
 	return dts, nil
 }

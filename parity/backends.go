@@ -28,9 +28,10 @@ const (
 // runtimes (detect backends) on the same tensors of one pipeline. Start from
 // DefaultBackendsConfig.
 type BackendsConfig struct {
-	// Settings: Floor is the score threshold of the detection-level comparison
+	// Settings: Conf is the score threshold of the detection-level comparison
 	// (detections scoring above it, after the same decode and NMS at NMSIoU);
-	// Workers, Threads and Layout as in Run. Conf, MatchIoU and Bins are unused.
+	// Workers, Threads, Layout and Limit as in Run. Floor, MatchIoU, Bins and
+	// the reference settings are unused.
 	Settings
 	Model, Data string
 	// Pipeline is the spec both runtimes are fed (ParsePipeline).
@@ -38,22 +39,19 @@ type BackendsConfig struct {
 	// Backends are the reference runtime and the other one (detect.BackendByName:
 	// "onnxruntime", and "opencv-dnn" with detect/cvdnn imported).
 	Backends [2]string
-	// Limit > 0 compares only the first Limit images (sorted by name).
-	Limit int
 	// Batch is the number of images per run for a dynamic-batch model (>= 1; a
 	// fixed-batch model runs its own batch size).
 	Batch int
-	// Progress, when set, is called after each image.
-	Progress func(done, total int)
+	// Progress, when set, is called after each image (one phase: "comparing N
+	// images", in images).
+	Progress func(Progress)
 }
 
 // DefaultBackendsConfig compares ONNX Runtime with OpenCV DNN on sg-coco
-// tensors, one image per run, detections above 0.25 (super-gradients'
-// predict() default) after NMS at 0.7.
+// tensors, one image per run, with DefaultSettings: detections above conf 0.5
+// after NMS at 0.7.
 func DefaultBackendsConfig() BackendsConfig {
-	s := DefaultSettings()
-	s.Floor, s.Conf = 0.25, 0.25
-	return BackendsConfig{Settings: s, Pipeline: "sg-coco", Backends: [2]string{detect.BackendONNXRuntime, "opencv-dnn"}, Batch: 1}
+	return BackendsConfig{Settings: DefaultSettings(), Pipeline: "sg-coco", Backends: [2]string{detect.BackendONNXRuntime, "opencv-dnn"}, Batch: 1}
 }
 
 // CompareBackends preprocesses every image once, feeds the same tensors to
@@ -65,6 +63,7 @@ func CompareBackends(ctx context.Context, cfg BackendsConfig) (*BackendCompariso
 	if err := cfg.Settings.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.Floor = cfg.Conf // the decode keeps what the comparison counts
 	switch {
 	case cfg.Model == "" || cfg.Data == "":
 		return nil, errors.New("parity: compare-backends needs a model and a dataset")
@@ -75,13 +74,11 @@ func CompareBackends(ctx context.Context, cfg BackendsConfig) (*BackendCompariso
 	if err != nil {
 		return nil, err
 	}
-	order := make([]int, len(ds.Items))
-	for i := range order {
-		order[i] = i
+	all := make([]int, len(ds.Items))
+	for i := range all {
+		all[i] = i
 	}
-	if cfg.Limit > 0 && cfg.Limit < len(order) {
-		order = order[:cfg.Limit]
-	}
+	order := spread(all, cfg.Limit)
 	sig, err := inspect(cfg.Model, cfg.Settings)
 	if err != nil {
 		return nil, err
@@ -103,7 +100,7 @@ func CompareBackends(ctx context.Context, cfg BackendsConfig) (*BackendCompariso
 	if err := e.setRuns([]engineRun{{model: 0, stage: st}, {model: 1, stage: st}}, []string{cfg.Pipeline, cfg.Pipeline}); err != nil {
 		return nil, err
 	}
-	e.keepRaw, e.progress = true, cfg.Progress
+	e.keepRaw, e.progress = true, imageProgress(cfg.Progress, "comparing "+plural(len(order), "image"), len(order))
 	rep := newBackendComparison(cfg, e, st)
 	if _, err := e.stream(ctx, order, rep.add); err != nil {
 		return nil, err

@@ -21,15 +21,16 @@ import (
 // TestCOCODataset runs a COCO-layout copy of three fixture scenes (own image ids and
 // category id) and checks that it evaluates like the YOLO originals and that the
 // predictions carry the dataset's ids, ready for pycocotools.
-func TestCOCODataset(t *testing.T) {
-	yolo := twoClassData(t, 3) // copies images + labels; names replaced below
+// cocoCopy writes a COCO-layout copy of the first len(ids) fixture scenes with
+// the given image ids and one category id for person, and returns its folder.
+func cocoCopy(t *testing.T, ids []int64, cat int64) string {
+	t.Helper()
+	yolo := twoClassData(t, len(ids)) // copies images + labels; names replaced below
 	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
 	ds, err := dataset.Open(context.Background(), yolo, dataset.DefaultOptions())
 	require.NoError(t, err)
-
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "images"), 0o755))
-	ids := []int64{101, 205, 333}
 	var images, anns []string
 	aid := 1
 	for i, it := range ds.Items {
@@ -42,13 +43,21 @@ func TestCOCODataset(t *testing.T) {
 		objs, err := ds.Labels(it, w, h)
 		require.NoError(t, err)
 		for _, o := range objs {
-			anns = append(anns, fmt.Sprintf(`{"id":%d,"image_id":%d,"category_id":7,"bbox":[%v,%v,%v,%v],"area":%v,"iscrowd":0}`,
-				aid, ids[i], o.X1, o.Y1, o.W(), o.H(), o.Area()))
+			anns = append(anns, fmt.Sprintf(`{"id":%d,"image_id":%d,"category_id":%d,"bbox":[%v,%v,%v,%v],"area":%v,"iscrowd":0}`,
+				aid, ids[i], cat, o.X1, o.Y1, o.W(), o.H(), o.Area()))
 			aid++
 		}
 	}
-	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + `],"categories":[{"id":7,"name":"person"}]}`
+	js := `{"images":[` + strings.Join(images, ",") + `],"annotations":[` + strings.Join(anns, ",") + fmt.Sprintf(`],"categories":[{"id":%d,"name":"person"}]}`, cat)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "annotations.json"), []byte(js), 0o644))
+	return dir
+}
+
+func TestCOCODataset(t *testing.T) {
+	ids := []int64{101, 205, 333}
+	dir := cocoCopy(t, ids, 7)
+	yolo := twoClassData(t, 3)
+	require.NoError(t, os.WriteFile(filepath.Join(yolo, "classes.txt"), []byte("person\n"), 0o644))
 
 	cfg := withConf(testConfig(fixtureModel, "", "sg-coco"), 0.8)
 	cfg.Data = yolo

@@ -47,6 +47,15 @@ type Settings struct {
 	// are compared. 0 <= ReferenceFloor < 1, and with a reference Floor <=
 	// ReferenceFloor. Flag --reference-floor.
 	ReferenceFloor float64
+	// ReferenceIDs says how the reference's image ids name the dataset's
+	// images: IDsPosition, IDsStem, IDsCOCO, or IDsAuto (also when empty): the
+	// one scheme under which every id resolves. Flag --reference-ids.
+	ReferenceIDs string
+	// ReferenceCategories says how the reference's category ids name the
+	// classes: CategoriesIndex, CategoriesIndex1, CategoriesCOCO91,
+	// CategoriesDataset, or CategoriesAuto (also when empty). Flag
+	// --reference-categories.
+	ReferenceCategories string
 	// Workers is the number of images run through the model at once, each worker
 	// with its own runtime session (>= 1). Results do not depend on it. Flag --workers.
 	Workers int
@@ -72,6 +81,12 @@ type Settings struct {
 	// is a background image (no objects), counted in the dataset's warnings, as
 	// Ultralytics counts it. Flag --strict-labels.
 	StrictLabels bool
+	// Limit > 0 uses at most Limit images of the dataset, evenly spaced over
+	// its sorted list (image k of Limit is the one at position k·n/Limit of n),
+	// each keeping its position in the whole dataset as its id, so predictions
+	// and references of the whole set still apply; 0 uses every image. A limited
+	// run cannot be sharded. Flag --limit.
+	Limit int
 }
 
 // dataOptions are the dataset options the settings ask for.
@@ -83,11 +98,11 @@ func (s Settings) dataOptions() dataset.Options {
 
 // DefaultSettings returns the defaults: conf 0.5, match IoU 0.5, NMS IoU 0.7
 // (the super-gradients COCO default), floor 0.01, 20 bins, reference floor 0.05
-// (the default of scripts/dump_reference.py), 1 worker, loaders and threads
-// Auto, layout auto.
+// (the default of scripts/dump_reference.py), reference ids and categories
+// auto, 1 worker, loaders and threads Auto, layout auto, every image.
 func DefaultSettings() Settings {
 	return Settings{Conf: 0.5, MatchIoU: 0.5, NMSIoU: 0.7, Floor: 0.01, Bins: 20, ReferenceFloor: DefaultReferenceFloor,
-		Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
+		ReferenceIDs: IDsAuto, ReferenceCategories: CategoriesAuto, Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
 }
 
 // DefaultReferenceFloor is the default Settings.ReferenceFloor.
@@ -124,6 +139,10 @@ func (s Settings) validate(withReference bool) error {
 		default:
 			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1", flag, v))
 		}
+	}
+	errs = append(errs, s.validateReferenceSchemes()...)
+	if s.Limit < 0 {
+		errs = append(errs, fmt.Errorf("--limit %d, expected >= 0 (0: every image)", s.Limit))
 	}
 	count("bins", s.Bins, false)
 	count("workers", s.Workers, false)
@@ -186,18 +205,20 @@ type Config struct {
 	// Preprocessors are the user's own Go preprocessing, run after Pipelines and
 	// measured exactly like them.
 	Preprocessors []Preprocessor
-	// Reference, when set, is a COCO results json of reference predictions (e.g.
-	// scripts/dump_reference.py: the PyTorch model run in Python) with image_id the
-	// 1-based position of the image in the dataset and category_id the class index.
-	// Every run is then compared with it detection by detection (PipelineResult.Reference).
+	// Reference, when set, is a COCO results json of reference predictions (a
+	// Python pipeline: the recipes of scripts/reference), its image and category
+	// ids read as Settings.ReferenceIDs and ReferenceCategories say (positions,
+	// file stems or COCO ids; class indices, indices + 1 or COCO ids). Every run
+	// is then compared with it detection by detection (PipelineResult.Reference).
 	Reference string
 	// Shard and Shards, when Shards > 0, restrict the run to shard Shard of Shards
 	// (1 <= Shard <= Shards): the images whose 0-based position p in the sorted
 	// list has p % Shards == Shard-1. Each image keeps its position as its id, so
 	// Merge of the results of shards 1..Shards gives exactly the unsharded result.
 	Shard, Shards int
-	// Progress, when set, is called after each image with the number done so far.
-	Progress func(done, total int)
+	// Progress, when set, is called after each image with how far the run has
+	// got (one phase: "evaluating N images × K pipelines", in images).
+	Progress func(Progress)
 }
 
 // DefaultConfig returns a Config with DefaultSettings and nothing to run yet.
@@ -231,6 +252,8 @@ func (c Config) validate() error {
 		return errors.New("parity: no model given")
 	case c.Shards < 0 || (c.Shards > 0 && (c.Shard < 1 || c.Shard > c.Shards)) || (c.Shards == 0 && c.Shard != 0):
 		return fmt.Errorf("parity: shard %d/%d, expected 1 <= i <= n", c.Shard, c.Shards)
+	case c.Shards > 0 && c.Limit > 0:
+		return fmt.Errorf("parity: shard %d/%d with limit %d: a limited run cannot be sharded (merge needs every image of the dataset); drop one", c.Shard, c.Shards, c.Limit)
 	}
 	seenModel := map[string]bool{}
 	for _, m := range c.modelList() {

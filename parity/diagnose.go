@@ -28,16 +28,15 @@ type DiagnoseConfig struct {
 	// Reference, when set, ranks by agreement with these reference predictions
 	// (Agreement.Fraction; the settings' ReferenceFloor) instead of COCO AP.
 	Reference string
-	// Limit > 0 uses at most that many images, evenly spaced over the dataset
-	// (0: every image).
-	Limit int
 	// Screen is the number of images (evenly spaced) the search screens specs on
 	// (>= 1); every spec the screening cannot tell from the best then runs on
 	// every image.
 	Screen int
-	// Progress, when set, is called after each image of each stage with the
-	// images done and the images known so far (the total grows as the search goes).
-	Progress func(done, total int)
+	// Progress, when set, is called after each image of each phase, in image
+	// passes: "screening N images × K specs" (K the specs the search expects to
+	// try, revised as it goes), then "full set: N images × K specs" (the
+	// finalists on every selected image, when the screening did not use them all).
+	Progress func(Progress)
 }
 
 // DefaultDiagnoseConfig returns DefaultSettings with 32 screening images.
@@ -145,6 +144,7 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 	selected := spread(dg.all, cfg.Limit)
 	screen := spread(selected, cfg.Screen)
 	dg.e.ld = newCachedLoader(dg.e.ld, screen)
+	dg.screening = len(screen)
 	if err := dg.screenPresets(ctx, screen); err != nil {
 		return nil, err
 	}
@@ -162,6 +162,8 @@ func Diagnose(ctx context.Context, cfg DiagnoseConfig) (*Diagnosis, error) {
 		t.Final = true
 	}
 	if len(selected) != len(screen) {
+		dg.screening = 0
+		dg.startPhase("full set: "+plural(len(selected), "image")+" × "+plural(len(finals), "spec"), len(selected)*len(finals))
 		if err := dg.evaluate(ctx, finals, selected); err != nil {
 			return nil, err
 		}
@@ -184,8 +186,11 @@ type diagnoser struct {
 	all      []int
 	trials   map[string]*Trial
 	order    int
-	done     int
-	total    int
+	// Progress: the phase, its work done and expected (image passes); during
+	// the screening, its image count and the specs screened so far.
+	phase               string
+	phaseDone, phaseTot int
+	screening, screened int
 }
 
 func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
@@ -224,7 +229,7 @@ func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
 		return nil, err
 	}
 	if cfg.Reference != "" {
-		if dg.ref, err = readReference(cfg.Reference, len(ds.Items)); err != nil {
+		if dg.ref, err = readReference(cfg.Reference, datasetIndex(ds, cfg.Data), cfg.Settings); err != nil {
 			dg.e.close()
 			return nil, err
 		}
@@ -262,7 +267,9 @@ func (dg *diagnoser) screenPresets(ctx context.Context, screen []int) error {
 		}
 		specs, origins = append(specs, s), append(origins, "candidate")
 	}
-	return dg.evaluate(ctx, dg.trialsFor(specs, origins), screen)
+	batch := dg.trialsFor(specs, origins)
+	dg.planScreening(batch, specs[0], 0, false)
+	return dg.evaluate(ctx, batch, screen)
 }
 
 // screenPrior evaluates the pipeline the model's metadata names, if any.
@@ -288,10 +295,11 @@ func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
 	best := dg.best()
 	for pass := 0; pass < 2 && best != nil && ctx.Err() == nil; pass++ {
 		improved := false
-		for _, dim := range gridDims {
+		for d, dim := range gridDims {
 			specs := dim.values(best.spec)
 			origins := slices.Repeat([]string{"grid"}, len(specs))
 			batch := dg.trialsFor(specs, origins)
+			dg.planScreening(batch, best.spec, d+1, pass == 0 && improved)
 			if err := dg.evaluate(ctx, batch, screen); err != nil {
 				return err
 			}
@@ -428,10 +436,12 @@ func (dg *diagnoser) run(ctx context.Context, runs []engineRun, heads []Pipeline
 	if err := dg.e.setRuns(runs, names); err != nil {
 		return nil, err
 	}
-	base := dg.done
-	dg.total += len(images)
+	base, passes := dg.phaseDone, len(runs)
 	if dg.cfg.Progress != nil {
-		dg.e.progress = func(done, _ int) { dg.cfg.Progress(base+done, dg.total) }
+		dg.e.progress = func(done, _ int) {
+			dg.phaseDone = base + done*passes
+			dg.report()
+		}
 	}
 	sig := dg.e.models[0].sig
 	results := make([]*Result, len(heads))
@@ -456,7 +466,10 @@ func (dg *diagnoser) run(ctx context.Context, runs []engineRun, heads []Pipeline
 	if _, err := dg.e.stream(ctx, images, consume); err != nil {
 		return nil, fmt.Errorf("parity: diagnose: %w", err)
 	}
-	dg.done += len(images)
+	dg.phaseDone = base + len(images)*passes
+	if dg.screening > 0 {
+		dg.screened += len(runs)
+	}
 	for _, c := range cols {
 		if err := c.finish(); err != nil {
 			return nil, err

@@ -135,7 +135,7 @@ func (e *engine) close() {
 // setRuns binds the engine to a set of runs: the decoders they need, each
 // image decoded once per distinct decoder.
 func (e *engine) setRuns(runs []engineRun, names []string) error {
-	e.decoders = e.decoders[:0]
+	e.decoders = nil
 	for i := range runs {
 		name := runs[i].stage.decoder()
 		k := slices.IndexFunc(e.decoders, func(d dataset.Decoder) bool { return decoderKey(d) == name })

@@ -79,8 +79,11 @@ func Merge(shards []*Result) (*Result, error) {
 	}
 	var ref *reference
 	if first.Reference != "" {
-		var err error
-		if ref, err = readReference(first.Reference, images); err != nil {
+		rs, err := first.mergeSettings(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if ref, err = readReference(first.Reference, mergeIndex(shards, images), rs); err != nil {
 			return nil, err
 		}
 	}
@@ -172,7 +175,7 @@ func sameRun(a, b *Result) error {
 		return diff("classes", a.Classes, b.Classes)
 	case a.Conf != b.Conf || a.MatchIoU != b.MatchIoU || a.NMSIoU != b.NMSIoU || a.Floor != b.Floor:
 		return diff("conf/match IoU/NMS IoU/floor", []float64{a.Conf, a.MatchIoU, a.NMSIoU, a.Floor}, []float64{b.Conf, b.MatchIoU, b.NMSIoU, b.Floor})
-	case a.Reference != b.Reference || a.ReferenceFloor != b.ReferenceFloor:
+	case a.Reference != b.Reference || a.ReferenceFloor != b.ReferenceFloor || a.ReferenceIDs != b.ReferenceIDs || a.ReferenceCategories != b.ReferenceCategories:
 		return diff("reference", a.Reference, b.Reference)
 	case a.DatasetImages != b.DatasetImages:
 		return diff("dataset images", a.DatasetImages, b.DatasetImages)

@@ -2,6 +2,8 @@ package parity
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -72,4 +74,64 @@ func PredictionsPath(out, pipeline string) string {
 		return '_'
 	}, pipeline)
 	return strings.TrimSuffix(out, filepath.Ext(out)) + "." + clean + ext
+}
+
+// WriteCOCOGroundTruth writes the ground truth of the evaluated images as a
+// COCO instances file {"images", "annotations", "categories"} with the image
+// and category ids WriteCOCOResults gives the detections, so that pycocotools,
+// FiftyOne and `detparity eval` take the pair as it is and evaluate what the
+// run evaluated: the boxes as the run keeps them (float32 corners; bbox [x, y,
+// w, h] in source pixels, area w*h, iscrowd 0; crowd regions of a COCO
+// dataset are not in the run), every class as a category (named), images in
+// dataset order with file_name (relative to the images folder), width and
+// height. Failed images are left out, as they are of the metrics. It needs the
+// in-memory records (a result from Run, not ReadJSON).
+func (r *Result) WriteCOCOGroundTruth(w io.Writer) error {
+	recs := r.Records()
+	if recs == nil && r.Evaluated > 0 {
+		return errors.New("parity: no ground truth kept (a result read from JSON has none; run it again)")
+	}
+	ids := func(pos int64, class int) (int64, int64) {
+		if r.cocoIDs != nil {
+			return r.cocoIDs(pos, class)
+		}
+		return pos, int64(class)
+	}
+	bw := bufio.NewWriter(w)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	str := func(s string) string {
+		b, _ := json.Marshal(s) // a string always marshals
+		return string(b)
+	}
+	bw.WriteString("{\"images\": [")
+	for k, rec := range recs {
+		if k > 0 {
+			bw.WriteString(",")
+		}
+		id, _ := ids(rec.ID, 0)
+		fmt.Fprintf(bw, "\n{\"id\":%d,\"file_name\":%s,\"width\":%d,\"height\":%d}", id, str(rec.Name), rec.W, rec.H)
+	}
+	bw.WriteString("\n],\n\"annotations\": [")
+	ann := int64(1) // pycocotools treats annotation id 0 as "no match"
+	for _, rec := range recs {
+		for _, g := range rec.GT {
+			if ann > 1 {
+				bw.WriteString(",")
+			}
+			id, cat := ids(rec.ID, g.Class)
+			fmt.Fprintf(bw, "\n{\"id\":%d,\"image_id\":%d,\"category_id\":%d,\"bbox\":[%s,%s,%s,%s],\"area\":%s,\"iscrowd\":0}",
+				ann, id, cat, f(g.X1), f(g.Y1), f(g.W()), f(g.H()), f(g.W()*g.H()))
+			ann++
+		}
+	}
+	bw.WriteString("\n],\n\"categories\": [")
+	for c, name := range r.Classes {
+		if c > 0 {
+			bw.WriteString(",")
+		}
+		_, cat := ids(1, c)
+		fmt.Fprintf(bw, "\n{\"id\":%d,\"name\":%s}", cat, str(name))
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/detparity/detparity/box"
-	"github.com/detparity/detparity/metrics"
 )
 
 // ReferenceIoU is the IoU a pipeline's detection needs with a reference detection
@@ -60,29 +59,12 @@ func (a Agreement) Summary() string {
 		100*a.Fraction, a.Matched, a.RefOnly, a.Only, a.Borderline, a.BoxErrMean, a.BoxErrP99, a.BoxErrMax, a.ScoreDiffMean, a.ScoreDiffP99, a.ScoreDiffMax)
 }
 
-// reference holds reference detections by image id.
+// reference holds reference detections by run image id (position + 1), with
+// the schemes their ids were resolved with (readReference).
 type reference struct {
-	path string
-	dets map[int64][]box.Detection
-}
-
-// readReference reads a COCO results file whose image ids are 1..images.
-func readReference(path string, images int) (*reference, error) {
-	gt := &metrics.COCOGroundTruth{Path: fmt.Sprintf("the dataset (image ids 1..%d)", images)}
-	for i := 1; i <= images; i++ {
-		gt.Images = append(gt.Images, metrics.COCOImage{ID: int64(i)})
-	}
-	dts, err := metrics.ReadCOCOResults(path, gt)
-	if err != nil {
-		return nil, fmt.Errorf("parity: reference: %w", err)
-	}
-	ref := &reference{path: path, dets: map[int64][]box.Detection{}}
-	for _, d := range dts {
-		b := d.BBox
-		ref.dets[d.ImageID] = append(ref.dets[d.ImageID], box.Detection{
-			Box: box.Box{X1: b[0], Y1: b[1], X2: b[0] + b[2], Y2: b[1] + b[3]}, Score: d.Score, Class: int(d.CategoryID)})
-	}
-	return ref, nil
+	path            string
+	ids, categories string
+	dets            map[int64][]box.Detection
 }
 
 type imageAgreement struct {

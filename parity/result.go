@@ -37,12 +37,17 @@ type Result struct {
 	// ReferenceFloor the floor of that comparison; empty / 0 without one.
 	Reference      string  `json:"reference,omitempty"`
 	ReferenceFloor float64 `json:"reference_floor,omitempty"`
+	// ReferenceIDs and ReferenceCategories are the schemes the reference's
+	// image and category ids were resolved with (IDsPosition, ...,
+	// CategoriesIndex, ...); empty without a reference.
+	ReferenceIDs        string `json:"reference_ids,omitempty"`
+	ReferenceCategories string `json:"reference_categories,omitempty"`
 	// Images is the number of images found (in the shard, for a sharded run);
 	// Evaluated + len(Failed) == Images.
 	Images int `json:"images"`
 	// Shard is "i/n" for a run of shard i of n (Config.Shard), and DatasetImages
-	// the number of images of the whole dataset then; both empty otherwise (and
-	// after Merge).
+	// the number of images of the whole dataset then or in a run with a Limit;
+	// both empty otherwise (and after Merge).
 	Shard         string        `json:"shard,omitempty"`
 	DatasetImages int           `json:"dataset_images,omitempty"`
 	Evaluated     int           `json:"evaluated"`
@@ -451,6 +456,7 @@ func newCollector(cfg Settings, ref *reference, res *Result, heads []PipelineRes
 	c := &collector{cfg: cfg, res: res, ref: ref}
 	if ref != nil {
 		res.Reference, res.ReferenceFloor = ref.path, cfg.ReferenceFloor
+		res.ReferenceIDs, res.ReferenceCategories = ref.ids, ref.categories
 	}
 	nc := len(res.Classes)
 	cats := make([]int64, nc)

@@ -173,11 +173,16 @@ func DefaultPipeline(sig *detect.Signature) (pipeline, why string, err error) {
 	return fmt.Sprintf("ultralytics-auto:size=%dx%d,stride=%d", md.ImgSz[1], md.ImgSz[0], stride), why, nil
 }
 
-// shardOrder is the loader positions of the run's shard: sorted position p
-// (0-based) with p % n == i-1, or every position.
+// shardOrder is the loader positions the run evaluates: those Limit selects
+// (every position without one), then, for a shard, the sorted positions p
+// (0-based) with p % n == i-1.
 func (c Config) shardOrder(total int) []int {
+	all := make([]int, total)
+	for p := range all {
+		all[p] = p
+	}
 	var order []int
-	for p := range total {
+	for _, p := range spread(all, c.Limit) {
 		if c.Shards == 0 || p%c.Shards == c.Shard-1 {
 			order = append(order, p)
 		}
@@ -217,7 +222,11 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, ref
 			heads[i].Decoder = "source"
 		}
 	}
-	e.progress = cfg.Progress
+	phase := "evaluating " + plural(len(order), "image") + " × " + plural(len(cfg.pipelineNames()), "pipeline")
+	if len(models) > 1 {
+		phase += " × " + plural(len(models), "model")
+	}
+	e.progress = imageProgress(cfg.Progress, phase, len(order))
 	sig := e.models[0].sig
 	res := &Result{
 		Model: models[0], Models: models, Data: cfg.Data, InputW: sig.Width, InputH: sig.Height, Classes: ld.classes(),
@@ -232,9 +241,12 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, ref
 	if cfg.Shards > 0 {
 		res.Shard, res.DatasetImages = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards), ld.len()
 	}
+	if len(order) < ld.len() && cfg.Limit > 0 {
+		res.DatasetImages = ld.len()
+	}
 	var ref *reference
 	if cfg.Reference != "" {
-		if ref, err = readReference(cfg.Reference, ld.len()); err != nil {
+		if ref, err = readReference(cfg.Reference, loaderIndex(ld), cfg.Settings); err != nil {
 			return nil, err
 		}
 	}

@@ -38,27 +38,9 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
 from train_fixture_model import Detector, sg_coco_letterbox  # noqa: E402  (the training-time code, not a copy)
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
-
-
-def list_images(folder):
-    """Image paths relative to folder/images, slash-separated, sorted by their UTF-8 bytes (Go's sort order)."""
-    root = os.path.join(folder, "images")
-    names = []
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            if os.path.splitext(f)[1].lower() in IMAGE_EXTS:
-                rel = os.path.relpath(os.path.join(dirpath, f), root)
-                names.append(rel.replace(os.sep, "/"))
-    names.sort(key=lambda n: n.encode("utf-8"))
-    return names
-
-
-def f32(v):
-    """The shortest decimal that reads back as the same float32 (numpy's unique repr): exact, and compact."""
-    return np.format_float_positional(np.float32(v), unique=True, trim="-")
+from detparity_images import ResultsWriter, list_images  # noqa: E402  (detparity's image order, the writer)
 
 
 def postprocess(boxes, scores, conf, iou, top_k, max_det):
@@ -94,10 +76,8 @@ def main():
     model.load_state_dict(torch.load(a.weights, map_location="cpu"))
     model.eval()
 
-    results = []
+    out = ResultsWriter()
     names = list_images(a.data)
-    if not names:
-        sys.exit(f"{a.data}/images: no images ({' '.join(IMAGE_EXTS)})")
     with torch.no_grad():
         for pos, name in enumerate(names, 1):
             path = os.path.join(a.data, "images", name)
@@ -112,19 +92,9 @@ def main():
             b = b.numpy().astype(np.float32)
             inv = np.float32(1.0 / r)
             b = (b - np.array([left, top, left, top], np.float32)) * inv
-            order = np.argsort(-s.numpy(), kind="stable")
-            sc = s.numpy().astype(np.float32)
-            for k in order:
-                x1, y1, x2, y2 = b[k]
-                bbox = [x1, y1, x2 - x1, y2 - y1]  # float32 arithmetic, as the float32 tensors have it
-                results.append('{"image_id":%d,"category_id":%d,"bbox":[%s],"score":%s}' % (
-                    pos, int(c[k]), ",".join(f32(v) for v in bbox), f32(sc[k])))
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as f:
-        f.write("[\n")
-        f.write(",\n".join(results))
-        f.write("\n]\n")
-    print(f"{a.out}: {len(results)} detections on {len(names)} images", file=sys.stderr)
+            out.add_image(pos, b, s.numpy().astype(np.float32), c.numpy())
+    out.write(a.out)
+    print(f"{a.out}: {len(out.lines)} detections on {len(names)} images", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -23,14 +23,13 @@ func cmdCompareBackends(ctx context.Context, args []string, stdout, stderr io.Wr
 	fs.SetOutput(stderr)
 	cfg := parity.DefaultBackendsConfig()
 	fs.StringVar(&cfg.Model, "model", "", "ONNX model `file` (float32 input)")
-	fs.StringVar(&cfg.Data, "data", "", "dataset `dir` (YOLO, COCO or VOC; labels are not used)")
+	addDataFlag(fs, &cfg.Data)
 	fs.StringVar(&cfg.Pipeline, "pipeline", cfg.Pipeline, "preprocessing `spec` both runtimes are fed: "+strings.Join(letterbox.Presets(), ", ")+", or a free spec")
-	fs.IntVar(&cfg.Limit, "limit", 0, "compare only the first `N` images (sorted by name); 0 = all")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "images per run for a dynamic-batch model (a fixed-batch model runs its own batch)")
 	other := fs.String("backend", cfg.Backends[1], "the runtime compared with ONNX Runtime")
-	addSettingsFlags(fs, &cfg.Settings, "the detection-level comparison")
-	format := fs.String("format", "table", "output format: table or json")
-	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
+	addSettingsFlags(fs, &cfg.Settings, "nothing: compare-backends compares the detections above --conf")
+	format := addFormatFlag(fs)
+	quiet := addQuietFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity compare-backends --model M.onnx --data DIR [--pipeline sg-coco] [--limit N] [flags]
 
@@ -38,7 +37,7 @@ Preprocesses every image of DIR once (the pipeline's letterbox, bit-exact with c
 tensor to ONNX Runtime (the reference) and to OpenCV DNN (gocv ReadNetFromONNX, CPU), and reports:
 per output, the max / mean / std of |ORT - OpenCV| and the max / mean relative difference
 |ORT - OpenCV| / |ORT| (Polygraphy's definitions) with a histogram of the absolute difference;
-then, after the same decode + NMS (detections scoring above --floor), how many detections match
+then, after the same decode + NMS (detections scoring above --conf), how many detections match
 (same class, IoU >= 0.5) and by how much their boxes (source pixels) and scores differ. Graphs
 OpenCV cannot run (NMS inside, TopK, 5-D reshapes) and uint8-input models are reported as errors.
 
@@ -58,21 +57,25 @@ Flags:
 	if cfg.Model == "" || cfg.Data == "" {
 		return fmt.Errorf("%w: compare-backends needs --model and --data (see detparity compare-backends -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
-	if cfg.Limit < 0 || cfg.Batch < 1 {
-		return fmt.Errorf("%w: --limit %d, --batch %d: want limit >= 0, batch >= 1", errUsage, cfg.Limit, cfg.Batch)
+	if cfg.Batch < 1 {
+		return fmt.Errorf("%w: --batch %d, expected >= 1", errUsage, cfg.Batch)
 	}
-	cfg.Conf = max(cfg.Conf, cfg.Floor) // the comparison has no threshold of its own
 	if err := checkSettings(cfg.Settings); err != nil {
 		return err
 	}
+	if err := checkPipelines([]string{cfg.Pipeline}); err != nil {
+		return err
+	}
 	cfg.Backends[1] = *other
-	cfg.Progress = progressBar(stderr, *quiet, "images")
+	bar := progressBar(stderr, *quiet)
+	cfg.Progress = bar.callback()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	rep, err := parity.CompareBackends(ctx, cfg)
+	bar.clear()
 	if err != nil {
 		return err
 	}

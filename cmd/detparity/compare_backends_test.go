@@ -108,7 +108,7 @@ func TestCompareBackendsErrors(t *testing.T) {
 	assert.Contains(t, stderr, "compare-backends needs --model and --data")
 	code, _, stderr = cli(t, "compare-backends", "--model", "m.onnx", "--data", "d", "--batch", "0")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, "want limit >= 0, batch >= 1")
+	assert.Contains(t, stderr, "--batch 0, expected >= 1")
 
 	code, _, stderr = cli(t, "compare-backends", "--model", filepath.Join(layoutsDir, "tiny_yolonas.onnx"), "--data",
 		"../../fixtures/eval")

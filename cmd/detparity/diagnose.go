@@ -20,13 +20,12 @@ func cmdDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	cfg := parity.DefaultDiagnoseConfig()
 	fs.StringVar(&cfg.Model, "model", "", "ONNX model `file`")
-	fs.StringVar(&cfg.Data, "data", "", "labelled dataset `dir` (YOLO, COCO or VOC, as for run)")
+	addDataFlag(fs, &cfg.Data)
 	pipes := fs.String("pipeline", "", "your candidate `specs`, comma-separated: each runs on every image and what it loses against the best is printed")
-	fs.StringVar(&cfg.Reference, "reference", "", "rank by agreement with these reference predictions (COCO results `json`, e.g. from scripts/dump_reference.py) instead of COCO AP")
-	fs.IntVar(&cfg.Limit, "limit", 0, "use at most `N` images, evenly spaced (0: all)")
+	addReferenceFlag(fs, &cfg.Reference, "rank the specs by agreement with, instead of by COCO AP")
 	fs.IntVar(&cfg.Screen, "screen", cfg.Screen, "images (evenly spaced) the search screens every spec on")
 	addSettingsFlags(fs, &cfg.Settings, "AP and the ground-truth scores")
-	quiet := fs.Bool("quiet", false, "no progress bar on stderr (it is only drawn when stderr is a terminal)")
+	quiet := addQuietFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline CANDIDATES] [flags]
 
@@ -45,7 +44,7 @@ undecided (pad value, inner size, ...). Otherwise it says "cannot tell" and why:
 --reference (predictions of the Python pipeline) or more images.
 
 Examples:
-  detparity diagnose --model fixtures/model/detector.onnx --data fixtures/eval --conf 0.8 --pipeline stretch,seed-center --limit 24
+  detparity diagnose --model fixtures/model/detector.onnx --data fixtures/eval --conf 0.8 --pipeline stretch,center-int-pad0 --limit 24
   detparity diagnose --model fixtures/model/detector.onnx --data fixtures/eval --reference fixtures/model/reference_sg_coco.json --limit 40
 
 Flags:
@@ -61,17 +60,22 @@ Flags:
 	if cfg.Model == "" || cfg.Data == "" {
 		return fmt.Errorf("%w: diagnose needs --model and --data (see detparity diagnose -h)", errUsage)
 	}
-	if cfg.Limit < 0 || cfg.Screen < 1 {
-		return fmt.Errorf("%w: --limit %d, --screen %d: expected limit >= 0 and screen >= 1", errUsage, cfg.Limit, cfg.Screen)
+	if cfg.Screen < 1 {
+		return fmt.Errorf("%w: --screen %d, expected >= 1", errUsage, cfg.Screen)
 	}
 	if err := checkSettings(cfg.Settings); err != nil {
 		return err
 	}
 	cfg.Candidates = parity.SplitPipelines(*pipes)
-	cfg.Progress = progressBar(stderr, *quiet, "image passes")
+	if err := checkPipelines(cfg.Candidates); err != nil {
+		return err
+	}
+	bar := progressBar(stderr, *quiet)
+	cfg.Progress = bar.callback()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Diagnose(ctx, cfg)
+	bar.clear()
 	if err != nil {
 		return err
 	}

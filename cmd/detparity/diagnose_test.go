@@ -27,6 +27,6 @@ func TestDiagnoseCLI(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "diagnose needs --model and --data")
 	code, _, stderr = runCLI(t, "diagnose", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "squash")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `candidate pipeline "squash"`)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--pipeline: letterbox: spec "squash": unknown preset "squash"`)
 }

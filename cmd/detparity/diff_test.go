@@ -116,13 +116,3 @@ func TestRunPredictionsAndReference(t *testing.T) {
 	assert.Contains(t, seedRunOut, "sg-coco  100.00% agree (766 matched, 0 reference only, 0 pipeline only")
 	assert.Regexp(t, `stretch  \d\.\d\d% agree`, seedRunOut)
 }
-
-func TestProgressLine(t *testing.T) {
-	assert.Equal(t, "[############............]  80/160 images  1.5s", progressLine(80, 160, "images", 1500e6))
-	assert.Equal(t, "[########################] 3/3 images  0.0s", progressLine(3, 3, "images", 0))
-	assert.Nil(t, progressBar(os.Stderr, true, "images"), "--quiet draws nothing")
-	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
-	require.NoError(t, err)
-	defer f.Close()
-	assert.Nil(t, progressBar(f, false, "images"), "a file is not a terminal")
-}

@@ -15,7 +15,8 @@ import (
 )
 
 // readmeCommands returns the detparity command lines of the ```sh blocks of the
-// README (continuation lines joined, comments dropped), in order.
+// README (continuation lines joined, comments dropped), in order, without the
+// program name; a "mkdir -p DIR..." line comes as {"mkdir", "-p", DIR...}.
 func readmeCommands(t *testing.T, path string) [][]string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -45,10 +46,14 @@ func readmeCommands(t *testing.T, path string) [][]string {
 			line = line[:i]
 		}
 		fields := strings.Fields(line)
-		if len(fields) == 0 || (fields[0] != "detparity" && fields[0] != "bin/detparity") {
+		switch {
+		case len(fields) > 2 && fields[0] == "mkdir" && fields[1] == "-p":
+			cmds = append(cmds, fields)
+		case len(fields) == 0 || (fields[0] != "detparity" && fields[0] != "bin/detparity"):
 			continue // make targets and other shell lines
+		default:
+			cmds = append(cmds, fields[1:])
 		}
-		cmds = append(cmds, fields[1:])
 	}
 	require.NoError(t, sc.Err())
 	return cmds
@@ -57,7 +62,9 @@ func readmeCommands(t *testing.T, path string) [][]string {
 // TestReadmeExamples runs every detparity command of the README's ```sh blocks
 // through realMain (benchstat's doc_test habit), in a scratch folder where
 // fixtures/ is the repository's, so commands that write files (--out) do not
-// touch the checkout and later commands can read them.
+// touch the checkout and later commands can read them. Every file an example
+// writes goes under out/ (ignored by git): the flags that name outputs name a
+// path there, and nothing else appears in the folder.
 func TestReadmeExamples(t *testing.T) {
 	readme, err := filepath.Abs("../../README.md")
 	require.NoError(t, err)
@@ -72,19 +79,38 @@ func TestReadmeExamples(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.Symlink(fixtures, filepath.Join(dir, "fixtures")))
 	t.Chdir(dir)
+	outputs := map[string]bool{"--out": true, "--predictions-out": true, "--gt-out": true, "--geometry-out": true}
 	for _, args := range cmds {
+		if args[0] == "mkdir" {
+			for _, d := range args[2:] {
+				require.NoError(t, os.MkdirAll(d, 0o755))
+			}
+			continue
+		}
+		for i, a := range args[:len(args)-1] {
+			if outputs[a] {
+				assert.True(t, strings.HasPrefix(args[i+1], "out/"), "README: detparity %s: %s %s is not under out/", strings.Join(args, " "), a, args[i+1])
+			}
+		}
 		code, _, stderr := runCLI(t, append(args, "--quiet")...)
 		if code == 2 && strings.Contains(stderr, "flag provided but not defined: -quiet") {
 			code, _, stderr = runCLI(t, args...)
 		}
 		assert.Equal(t, 0, code, "README: detparity %s\n%s", strings.Join(args, " "), stderr)
 	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"fixtures", "out"}, names, "the examples write under out/ only")
 }
 
 func TestReadmeCommandsParsing(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "R.md")
-	require.NoError(t, os.WriteFile(p, []byte("x\n```sh\nmake demo\nbin/detparity run --a 1 \\\n  --b 2  # note\n```\n```\ndetparity not-sh\n```\n```sh\ndetparity diff x.json\n```\n"), 0o644))
-	assert.Equal(t, [][]string{{"run", "--a", "1", "--b", "2"}, {"diff", "x.json"}}, readmeCommands(t, p))
+	require.NoError(t, os.WriteFile(p, []byte("x\n```sh\nmake demo\nmkdir -p out\nbin/detparity run --a 1 \\\n  --b 2  # note\n```\n```\ndetparity not-sh\n```\n```sh\ndetparity diff x.json\n```\n"), 0o644))
+	assert.Equal(t, [][]string{{"mkdir", "-p", "out"}, {"run", "--a", "1", "--b", "2"}, {"diff", "x.json"}}, readmeCommands(t, p))
 }
 
 // TestReadmeGoSnippets: every ```go block of the README is code a test runs —

@@ -58,9 +58,9 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	gtPath := fs.String("gt", "", "ground truth: a COCO instances `json` file, or a YOLO dataset dir (images/, labels/, names)")
 	dtPath := fs.String("dt", "", "detections: a COCO results `json` file [{image_id, category_id, bbox, score}, ...]")
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity eval --gt GT --dt DT.json [--format table|json]
+		fmt.Fprint(stderr, `Usage: detparity eval --gt GT --dt DT.json [--format text|json]
 
 Evaluates COCO-format detections two ways: the 12 COCO numbers exactly as pycocotools'
 COCOeval prints them (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) with
@@ -87,8 +87,8 @@ Flags:
 	if *gtPath == "" || *dtPath == "" {
 		return fmt.Errorf("%w: eval needs --gt and --dt (see detparity eval -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	out := evalOutput{GT: *gtPath, DT: *dtPath, Definitions: map[string]string{"coco": defCOCO, "ultralytics": defUltralytics}}
 	var gt *metrics.COCOGroundTruth

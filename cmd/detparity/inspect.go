@@ -50,9 +50,9 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	model := fs.String("model", "", "ONNX model `file`")
 	layout := fs.String("layout", "auto", "output `layout`: auto or one of "+layoutNames())
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity inspect --model M.onnx [--layout NAME] [--format table|json]
+		fmt.Fprint(stderr, `Usage: detparity inspect --model M.onnx [--layout NAME] [--format text|json]
 
 Prints the model's inputs and outputs, the output layout (detected from output count, names,
 shapes, element types, the model's metadata and the output values of one run on a zero input,
@@ -80,8 +80,8 @@ Flags:
 	if *model == "" {
 		return fmt.Errorf("%w: inspect needs --model (see detparity inspect -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	want, err := detect.ParseLayout(*layout)
 	if err != nil {

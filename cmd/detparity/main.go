@@ -4,9 +4,9 @@
 // Usage:
 //
 //	detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline stretch,sg-coco [--conf 0.8]
-//	              [--format table|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json]
-//	detparity run ... --shard 1/2 --out A.json; detparity run ... --shard 2/2 --out B.json
-//	detparity merge A.json B.json --out RUN.json
+//	              [--format text|json] [--out RUN.json] [--reference REF.json] [--predictions-out P.json] [--gt-out G.json]
+//	detparity run ... --shard 1/2 --out R.json; detparity run ... --shard 2/2 --out R.json
+//	detparity merge R-shard-00001-of-00002.json R-shard-00002-of-00002.json --out RUN.json
 //	detparity diff A.json [B.json] [--a NAME] [--b NAME] [--max-f1-drop 0.05] ...
 //	detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline candidates] [--limit N]
 //
@@ -32,6 +32,7 @@ import (
 	// compare ONNX Runtime with OpenCV DNN: both register themselves.
 	_ "github.com/detparity/detparity/dataset/opencv"
 	_ "github.com/detparity/detparity/detect/cvdnn"
+	"github.com/detparity/detparity/internal/suggest"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -95,7 +96,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stdout, usage())
 		return 0
 	default:
-		fmt.Fprintf(stderr, "detparity: unknown command %q\n\n%s", args[0], usage())
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		fmt.Fprintf(stderr, "detparity: unknown command %q%s\n\n%s", args[0], suggest.DidYouMean(args[0], "", names), usage())
 		return 2
 	}
 	switch {
@@ -117,12 +122,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	rf := addRunFlags(fs, "a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255)",
 		"the confidence distributions")
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
+	gtOut := fs.String("gt-out", "", "write the ground truth of the evaluated images as a COCO instances `json` with the ids of --predictions-out (for pycocotools, FiftyOne, 'detparity eval')")
 	timing := fs.Bool("timing", false, "print on stderr where the wall time went (workers: ONNX Runtime run, waiting; post-processing: output decoding, accumulation; loaders: image decoding, preprocessing) and the share of the workers' time outside ONNX Runtime's Run")
-	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; 'detparity merge' combines the n --out files into the result of one run")
+	shard := fs.String("shard", "", "run only shard `i/n` (1 <= i <= n): the images whose 0-based position p in the sorted list has p % n == i-1; or env: shard k+1 of --shards, k read from $"+parity.EnvJobIndex+" (Kubernetes Indexed Job); outputs go to NAME-shard-0000i-of-0000n.EXT; 'detparity merge' combines the n --out files into the result of one run")
+	shards := fs.Int("shards", 0, "the number of shards of --shard env")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity run --model M.onnx [--model M2.onnx] --data DIR --pipeline P1,P2 [flags]
 
@@ -132,14 +139,25 @@ JS, PSI) between the pipelines' confidence distributions. Images that fail (deco
 are listed and counted. With several models each row is MODEL/PIPELINE.
 
 --out writes the full result (with per-image matching) for 'detparity diff'. --reference
-compares each pipeline detection by detection with reference predictions (for example the
-PyTorch model in Python: scripts/dump_reference.py). --predictions-out writes COCO results
+compares each pipeline detection by detection with reference predictions (a Python pipeline:
+super-gradients or Ultralytics predict(), Ultralytics val(save_json=True) or a plain ONNX loop;
+recipes in scripts/reference/). --predictions-out writes COCO results
 files (image_id = 1-based position of the image in the sorted list, category_id = class index)
 for pycocotools, FiftyOne or 'detparity eval'.
+
+--gt-out writes the ground truth the run evaluated as a COCO instances file with the same ids,
+so 'detparity eval --gt G.json --dt P.NAME.json' and pycocotools give the run's own AP.
+--reference ids may be 1-based positions, file stems (Ultralytics' predictions.json) or COCO
+image ids, category ids class indices, index + 1 or COCO ids (--reference-ids,
+--reference-categories; auto picks the one that resolves every id and refuses a file where
+none or several different ones do, naming the id).
 
 --shard i/n runs a deterministic share of the images (sorted position p with
 p % n == i-1; each image keeps its position as its id); 'detparity merge' of the
 n --out files gives exactly the numbers and the JSON bytes of one unsharded run.
+--shard env --shards n takes i-1 from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job;
+docs/scale.md). A shard writes NAME-shard-0000i-of-0000n.EXT for each output NAME.EXT.
+--limit N runs N images spread evenly over the sorted list (ids kept).
 Results do not depend on --workers: the same inputs give byte-identical JSON.
 Ctrl-C stops feeding images, waits for those in flight, prints how many were
 done and exits 1 without writing anything (previous outputs are left intact).
@@ -147,9 +165,11 @@ done and exits 1 without writing anything (previous outputs are left intact).
 Examples (the shipped fixtures):
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline sg-coco,stretch \
-      --reference fixtures/model/reference_sg_coco.json --out run.json --predictions-out pred.json
+      --reference fixtures/model/reference_sg_coco.json --out out/run.json --predictions-out out/pred.json --gt-out out/gt.json
   detparity run --model fixtures/model/detector.onnx --model fixtures/model/detector_fp16.onnx \
-      --data fixtures/eval --pipeline sg-coco --conf 0.8
+      --data fixtures/eval --pipeline sg-coco --conf 0.8 --limit 40
+  JOB_COMPLETION_INDEX=2 detparity run --model fixtures/model/detector.onnx --data fixtures/eval \
+      --shard env --shards 4 --out out/run.json        # writes out/run-shard-00003-of-00004.json
 
 Flags:
 `)
@@ -164,22 +184,27 @@ Flags:
 	if len(rf.models) == 0 || rf.cfg.Data == "" {
 		return fmt.Errorf("%w: run needs --model and --data (see detparity run -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	cfg, err := rf.config(stderr)
 	if err != nil {
 		return err
 	}
-	if *shard != "" {
-		i, n, err := parity.ParseShard(*shard)
-		if err != nil {
-			return fmt.Errorf("%w: --shard: %v", errUsage, err)
+	if cfg.Shard, cfg.Shards, err = shardFlags(*shard, *shards); err != nil {
+		return err
+	}
+	if cfg.Shards > 0 && cfg.Limit > 0 {
+		return fmt.Errorf("%w: --shard with --limit: a limited run cannot be sharded (merge needs every image); drop one", errUsage)
+	}
+	// A shard writes its own files: run.json → run-shard-00002-of-00004.json.
+	for _, p := range []*string{out, predOut, gtOut} {
+		if *p != "" && cfg.Shards > 0 {
+			*p = parity.ShardPath(*p, cfg.Shard, cfg.Shards)
 		}
-		cfg.Shard, cfg.Shards = i, n
 	}
 	// Unwritable outputs are found before any work.
-	for _, path := range []string{*out, *predOut} {
+	for _, path := range []string{*out, *predOut, *gtOut} {
 		if path != "" {
 			if err := checkWritable(path); err != nil {
 				return err
@@ -189,6 +214,7 @@ Flags:
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	res, err := parity.Run(ctx, cfg)
+	rf.bar.clear()
 	if err != nil {
 		return interrupted(err)
 	}
@@ -201,7 +227,39 @@ Flags:
 			return err
 		}
 	}
+	if *gtOut != "" {
+		if err := writeAtomic(*gtOut, res.WriteCOCOGroundTruth); err != nil {
+			return err
+		}
+	}
 	return emitResult(res, *out, *format, *failOnError, stdout)
+}
+
+// shardFlags reads --shard (i/n, or env with --shards n) and --shards.
+func shardFlags(shard string, shards int) (i, n int, err error) {
+	switch {
+	case shard == "" && shards != 0:
+		return 0, 0, fmt.Errorf("%w: --shards %d without --shard env", errUsage, shards)
+	case shard == "":
+		return 0, 0, nil
+	case shard == "env":
+		if shards < 1 {
+			return 0, 0, fmt.Errorf("%w: --shard env needs --shards N (N >= 1, the Job's completions)", errUsage)
+		}
+		i, err := parity.ShardFromEnv(parity.EnvJobIndex, shards, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%w: --shard env: %v", errUsage, err)
+		}
+		return i, shards, nil
+	}
+	i, n, err = parity.ParseShard(shard)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: --shard: %v", errUsage, err)
+	}
+	if shards != 0 && shards != n {
+		return 0, 0, fmt.Errorf("%w: --shard %s with --shards %d: the counts differ", errUsage, shard, shards)
+	}
+	return i, n, nil
 }
 
 // emitResult writes a run's JSON to out (when set, atomically), prints it in
@@ -295,12 +353,30 @@ func interrupted(err error) error {
 	return err
 }
 
-// parseFlags parses a command's flags; a bad flag is a usage error (exit status 2).
-// The flag package has already printed the problem and the command's usage.
+// parseFlags parses a command's flags; a bad flag is a usage error (exit status
+// 2), with the nearest flag name when the bad one looks like a typo of it. The
+// flag package has already printed the problem and the command's usage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", errUsage, err)
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		hint = suggest.DidYouMean(strings.TrimLeft(name, "-"), "--", names)
+	}
+	return fmt.Errorf("%w: %v%s", errUsage, err, hint)
+}
+
+// checkPipelines refuses a pipeline spec that cannot parse (an unknown preset
+// or key, a bad value) as a usage error, before any work.
+func checkPipelines(specs []string) error {
+	for _, p := range specs {
+		if err := parity.ParsePipeline(p); err != nil {
+			return fmt.Errorf("%w: --pipeline: %v", errUsage, err)
+		}
+	}
+	return nil
 }

@@ -17,10 +17,10 @@ func cmdMerge(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the merged result as JSON to this `file` (written atomically)")
-	format := fs.String("format", "table", "output format: table or json")
+	format := addFormatFlag(fs)
 	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: detparity merge SHARD1.json SHARD2.json ... [--out RUN.json] [--format table|json]
+		fmt.Fprint(stderr, `Usage: detparity merge SHARD1.json SHARD2.json ... [--out RUN.json] [--format text|json]
 
 Combines the results of 'detparity run --shard i/n --out SHARDi.json' for i = 1..n (in any
 order) into the result of the unsharded run: the same counts, AP, histograms, distances and
@@ -28,10 +28,13 @@ reference agreement (recomputed from the per-image records of each file, not ave
 the same JSON bytes. Fails when a shard is missing or given twice, or when the shards were run
 with different settings.
 
+A shard's --out NAME.json is written as NAME-shard-0000i-of-0000n.json, so a glob names them all.
+docs/scale.md runs the shards as a Kubernetes Indexed Job or a GitHub Actions matrix.
+
 Example:
-  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 1/2 --out a.json
-  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 2/2 --out b.json
-  detparity merge a.json b.json --out run.json
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 1/2 --out out/run.json
+  detparity run --model fixtures/model/detector.onnx --data fixtures/eval --shard 2/2 --out out/run.json
+  detparity merge out/run-shard-*-of-00002.json --out out/merged.json
 
 Flags:
 `)
@@ -44,8 +47,8 @@ Flags:
 	if len(files) == 0 {
 		return fmt.Errorf("%w: merge needs the shard results (see detparity merge -h)", errUsage)
 	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected table or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {

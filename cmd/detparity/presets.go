@@ -34,7 +34,7 @@ type presetEntry struct {
 func cmdPresets(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("presets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	format := addFormatFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity presets [--format text|json] [SPEC ...]
 
@@ -64,8 +64,8 @@ Flags:
 		specs = append(specs, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected text or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	entries, err := presetEntries(specs)
 	if err != nil {

@@ -98,6 +98,7 @@ Flags:
 	defer stop()
 	started := time.Now()
 	res, err := parity.Run(ctx, cfg)
+	rf.bar.clear()
 	if err != nil {
 		return interrupted(err)
 	}

@@ -37,9 +37,9 @@ func TestUsageErrors(t *testing.T) {
 	assert.Contains(t, stderr, "run needs --model and --data")
 	code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--format", "xml")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, `--format "xml", expected table or json`)
+	assert.Contains(t, stderr, `--format "xml", expected text or json`)
 	code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "squash")
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 2, code, "a pipeline that cannot parse is bad usage")
 	assert.Contains(t, stderr, `unknown preset "squash"`)
 	for _, cmd := range []string{"run", "report", "diff", "diagnose", "eval", "inspect", "compare-backends", "preprocess"} {
 		code, _, stderr = runCLI(t, cmd, "--no-such-flag")

@@ -33,7 +33,7 @@ const ortNotFound = "not found"
 func cmdVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
+	format := addFormatFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity version [--format text|json]
 
@@ -57,8 +57,8 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("%w: --format %q, expected text or json", errUsage, *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	rep := versionReport{
 		Info:     version.Get(),
