@@ -10,7 +10,7 @@ REFERENCE := fixtures/model/reference_sg_coco.json
 STATICCHECK := .deps/bin/staticcheck
 FUZZTIME ?= 10s
 
-.PHONY: setup build demo lint test fuzz fixtures train bench clean
+.PHONY: setup build demo lint test test-real fuzz fixtures train bench clean
 
 setup: .deps/setup.stamp
 
@@ -35,6 +35,16 @@ lint: setup
 test: lint
 	FUZZTIME=$(CI_FUZZTIME) bash scripts/fuzz.sh
 	$(GO) test $(GOTESTFLAGS) ./...
+
+# The real-model suite (build tag realmodels: detect/real_test.go, detect/real_engine_test.go): third-party
+# detectors and images that are not in this repository, read from DETPARITY_REAL_DATA (default: the steering
+# repository's shared/real beside this checkout); see detect/testdata/real/README.md. It fails, never skips, when
+# the folder is missing or a file differs from detect/testdata/real/manifest.json. About 5 minutes on 2 cores.
+DETPARITY_REAL_DATA ?= $(CURDIR)/../shared/real
+test-real: setup
+	$(GO) vet -tags realmodels ./detect
+	$(STATICCHECK) -tags realmodels ./detect
+	DETPARITY_REAL_DATA=$(abspath $(DETPARITY_REAL_DATA)) $(GO) test $(GOTESTFLAGS) -tags realmodels -timeout 30m -v -run '^TestReal' ./detect
 
 # Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m); `make test` runs each briefly.
 CI_FUZZTIME ?= 3s
