@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -218,9 +220,7 @@ func scanNumber(b []byte, n *jsonNumber) (i int, bad bool) {
 	if b[i] == '0' {
 		i++
 	} else {
-		for i < len(b) && b[i]-'0' <= 9 {
-			i++
-		}
+		i += digitRun(b[i:])
 	}
 	intPart := b[ip:i]
 	var fracPart []byte
@@ -229,9 +229,7 @@ func scanNumber(b []byte, n *jsonNumber) (i int, bad bool) {
 		n.intTok = false
 		i++
 		fp := i
-		for i < len(b) && b[i]-'0' <= 9 {
-			i++
-		}
+		i += digitRun(b[i:])
 		if i == fp {
 			return i, true
 		}
@@ -272,41 +270,127 @@ func scanNumber(b []byte, n *jsonNumber) (i int, bad bool) {
 	}
 	n.digits = len(intPart) + len(fracPart)
 	take := min(len(intPart), 19)
-	for _, c := range intPart[:take] {
-		n.m = n.m*10 + uint64(c-'0')
-	}
+	n.m = appendDigits(0, intPart[:take])
 	n.e += len(intPart) - take
 	take = min(len(fracPart), 19-take)
-	for _, c := range fracPart[:take] {
-		n.m = n.m*10 + uint64(c-'0')
-	}
+	n.m = appendDigits(n.m, fracPart[:take])
 	n.e -= take
 	return i, false
+}
+
+// digitRun returns the length of the run of ASCII digits at the start of b, eight
+// bytes at a time while it can.
+func digitRun(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b) && eightDigits(binary.LittleEndian.Uint64(b[i:])); i += 8 {
+	}
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	return i
+}
+
+// eightDigits reports whether the 8 bytes in v are all ASCII digits.
+func eightDigits(v uint64) bool {
+	return (v&0xF0F0F0F0F0F0F0F0)|((v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4 == 0x3333333333333333
+}
+
+// appendDigits is m followed by the decimal digits d (m·10^len(d) + d must fit in a
+// uint64), eight digits per step: each step combines neighbouring digits into pairs,
+// pairs into fours and fours into eight with three multiplications.
+func appendDigits(m uint64, d []byte) uint64 {
+	for ; len(d) >= 8; d = d[8:] {
+		v := binary.LittleEndian.Uint64(d) - 0x3030303030303030
+		v = v*10 + v>>8 // pairs in bytes 0, 2, 4, 6
+		v = ((v&0x000000FF000000FF)*(100+1000000<<32) + (v>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+		m = m*100000000 + v
+	}
+	for _, c := range d {
+		m = m*10 + uint64(c-'0')
+	}
+	return m
 }
 
 // pow10 are the powers of ten a float64 holds exactly.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// float is the float64 nearest to the number, as strconv.ParseFloat gives it. Up to
-// 2⁵³ with a power of ten up to 22 it is one exact operation (Clinger's fast path,
-// which strconv takes too); other numbers go to strconv.ParseFloat. A number outside
-// the float64 range is an error.
+// pow10u are the powers of ten a uint64 holds.
+var pow10u = [...]uint64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// float is the float64 nearest to the number (ties to even), as strconv.ParseFloat
+// gives it. Up to 2⁵³ with a power of ten up to 22 it is one exact floating-point
+// operation (Clinger's fast path); up to 19 digits with a power of ten up to 19 (every
+// coordinate and score a detector writes, even with 17 significant digits) it is exact
+// integer arithmetic: m·10^e as a 128-bit product, or m/10^-e as a 64-bit quotient of
+// m·2^s with the remainder, rounded once to 53 bits. Other numbers go to
+// strconv.ParseFloat. A number outside the float64 range is an error.
 func (n *jsonNumber) float() (float64, error) {
-	if n.digits <= 19 && n.m <= 1<<53 && n.e >= -22 && n.e <= 22 {
-		f := float64(n.m)
+	var f float64
+	switch {
+	case n.digits > 19:
+		return n.parse()
+	case n.m == 0:
+		f = 0
+	case n.m <= 1<<53 && n.e >= -22 && n.e <= 22:
+		f = float64(n.m)
 		if n.e < 0 {
 			f /= pow10[-n.e]
 		} else {
 			f *= pow10[n.e]
 		}
-		if n.neg {
-			f = -f
+	case n.e >= 0 && n.e < len(pow10u):
+		hi, lo := bits.Mul64(n.m, pow10u[n.e])
+		sticky, exp := false, 0
+		if hi != 0 { // keep the top 64 bits, the rest as the sticky bit
+			t := uint(bits.Len64(hi))
+			sticky = lo<<(64-t) != 0
+			lo = hi<<(64-t) | lo>>t
+			exp = int(t)
 		}
-		return f, nil
+		f = round53(lo, sticky, exp)
+	case n.e < 0 && -n.e < len(pow10u):
+		d := pow10u[-n.e]
+		// s puts the quotient in [2⁶², 2⁶⁴): m < 2^bm and d >= 2^(bd-1).
+		s := uint(63 - bits.Len64(n.m) + bits.Len64(d))
+		var hi, lo uint64
+		if s < 64 {
+			hi, lo = n.m>>(64-s), n.m<<s
+		} else {
+			hi = n.m << (s - 64)
+		}
+		q, r := bits.Div64(hi, lo, d)
+		f = round53(q, r != 0, -int(s))
+	default:
+		return n.parse()
 	}
-	// The token is valid JSON, hence valid for ParseFloat, which does not keep its
-	// argument (its errors hold a copy): no need to copy the bytes into a string.
+	if n.neg {
+		f = -f
+	}
+	return f, nil
+}
+
+// round53 is (x + ε)·2^exp rounded to the nearest float64, ties to even, where ε in
+// (0, 1) is present when sticky is set; x must have more than 53 bits when sticky is
+// set, and the result must be a normal number.
+func round53(x uint64, sticky bool, exp int) float64 {
+	l := bits.Len64(x)
+	if l <= 53 {
+		return math.Ldexp(float64(x), exp)
+	}
+	shift := uint(l - 53)
+	mant, rem, half := x>>shift, x&(1<<shift-1), uint64(1)<<(shift-1)
+	if rem > half || (rem == half && (sticky || mant&1 == 1)) {
+		mant++ // may reach 2⁵³: still exact in a float64
+	}
+	return math.Ldexp(float64(mant), exp+int(shift))
+}
+
+// parse converts the token with strconv.ParseFloat. The token is valid JSON, hence
+// valid for ParseFloat, which does not keep its argument (its errors hold a copy): no
+// need to copy the bytes into a string.
+func (n *jsonNumber) parse() (float64, error) {
 	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(n.text), len(n.text)), 64)
 	if err != nil {
 		return 0, &jsonValueError{fmt.Sprintf("%s is outside the float64 range", n.text)}

@@ -65,6 +65,11 @@ func TestJSONNumbersEqualStrconv(t *testing.T) {
 			strconv.FormatFloat(v, 'e', prec, 64),
 			strconv.FormatFloat(v, 'f', min(prec, 30), 64))
 	}
+	for range 20000 { // every path of float: up to 19 digits, powers of ten up to ±25
+		digits := strconv.FormatUint(rng.Uint64()>>rng.IntN(64), 10)
+		e := rng.IntN(51) - 25
+		texts = append(texts, digits+"e"+strconv.Itoa(e), "-0."+digits+"e"+strconv.Itoa(e+len(digits)))
+	}
 	texts = append(texts, "0", "-0", "0.0", "1e22", "1e23", "9007199254740993", "9007199254740992.0",
 		"12345678901234567890123", "0.000000000000000000000000001", "1E+2", "1e-2", "-1.5E-300",
 		"4.9e-324", "2.2250738585072011e-308", "1.7976931348623157e308", "123456789012345678e-18",
@@ -84,6 +89,27 @@ func TestJSONNumbersEqualStrconv(t *testing.T) {
 			require.Equal(t, math.Float64bits(want), math.Float64bits(got[i]), "%s: %s", name, s)
 		}
 	}
+}
+
+// FuzzJSONNumberEqualsStrconv: any number token the scanner accepts converts to the
+// float64 strconv.ParseFloat gives (or both say it is out of range). Run with
+// `go test ./metrics -run '^$' -fuzz '^FuzzJSONNumberEqualsStrconv$' -fuzztime 60s`.
+func FuzzJSONNumberEqualsStrconv(f *testing.F) {
+	for _, s := range []string{"0.022322111021323865", "107.11246013244684", "1e19", "-9999999999999999999e-19", "5e-324", "1e400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		s := newJSONScanner(strings.NewReader(text))
+		n, err := s.number()
+		if err != nil || string(n.text) != text {
+			return // not one number token
+		}
+		got, err := n.float()
+		want, werr := strconv.ParseFloat(text, 64)
+		if (err != nil) != (werr != nil) || (err == nil && math.Float64bits(got) != math.Float64bits(want)) {
+			t.Fatalf("%s: got %v (%v), strconv %v (%v)", text, got, err, want, werr)
+		}
+	})
 }
 
 // TestJSONIntegers: ids as pycocotools reads them: 7, 7.0, 7e0, -7; int64 extremes;
