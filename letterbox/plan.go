@@ -45,8 +45,9 @@ func (g Geometry) MapBox(b box.Box) box.Box {
 // UltralyticsPad is the padding scale_boxes assumes, recomputed from the
 // sizes alone: gain = min(DstH/SrcH, DstW/SrcW), pad = round((Dst -
 // Src*gain)/2 - 0.1) per axis (Python round, half to even). It can differ by
-// one pixel from the padding LetterBox applied (SPEC.md §5, ultralytics PR
-// #23967), which shifts boxes by 1/gain; UnmapBox reproduces that.
+// one pixel from the padding LetterBox applied (github.com/ultralytics/ultralytics
+// pull request #23967: scale_boxes in ultralytics/utils/ops.py before it rounded
+// the resized size), which shifts boxes by 1/gain; UnmapBox reproduces that.
 func (g Geometry) UltralyticsPad() (gain float64, padX, padY int) {
 	gain = math.Min(float64(g.DstH)/float64(g.SrcH), float64(g.DstW)/float64(g.SrcW))
 	padX = int(math.RoundToEven((float64(g.DstW)-float64(g.SrcW)*gain)/2 - 0.1))
