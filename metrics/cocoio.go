@@ -518,7 +518,7 @@ func EvaluateCOCO(gt *COCOGroundTruth, dts []COCODetection) (COCOSummary, error)
 // array. It fails on a detection of an image not in index.
 func groupByImage(dts []COCODetection, index map[int64]int) ([][]COCODetection, error) {
 	pos := make([]int32, len(dts)) // image position of each detection
-	count := make([]int, len(index)+1)
+	count := make([]int, len(index))
 	runs := true
 	for j := range dts {
 		id := dts[j].ImageID
@@ -548,7 +548,7 @@ func groupByImage(dts []COCODetection, index map[int64]int) ([][]COCODetection, 
 	}
 	all := make([]COCODetection, len(dts))
 	off := 0
-	for i, n := range count[:len(index)] {
+	for i, n := range count {
 		out[i] = all[off : off : off+n]
 		off += n
 	}
