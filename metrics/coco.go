@@ -341,18 +341,11 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 	return nil
 }
 
-// grow returns (*s)[:n], reallocating when too short.
-func grow(s *[]int, n int) []int {
+// grow returns (*s)[:n], reallocating *s when too short (the contents are then
+// zero, otherwise what they were).
+func grow[T any](s *[]T, n int) []T {
 	if cap(*s) < n {
-		*s = make([]int, n)
-	}
-	return (*s)[:n]
-}
-
-// growBool returns (*s)[:n], reallocating when too short.
-func growBool(s *[]bool, n int) []bool {
-	if cap(*s) < n {
-		*s = make([]bool, n)
+		*s = make([]T, n)
 	}
 	return (*s)[:n]
 }
@@ -440,9 +433,9 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 		return
 	}
 	order := grow(&e.order, G) // gt positions (into gi) in evaluation order
-	ign := growBool(&e.ign, G) // per position in order
-	crowd := growBool(&e.crowd, G)
-	matched := growBool(&e.matched, G)
+	ign := grow(&e.ign, G)     // per position in order
+	crowd := grow(&e.crowd, G)
+	matched := grow(&e.matched, G)
 	for a := range numAreas {
 		lo, hi := COCOAreaRanges[a][0], COCOAreaRanges[a][1]
 		// Stable: regular ground truths first, then ignored, each in file order.
@@ -799,10 +792,13 @@ func sortCOCODets(dets []cocoDet, ids []int64, tmp []cocoDet) []cocoDet {
 	for i := 1; i < len(dets); i++ {
 		if before(&dets[i], &dets[i-1]) {
 			slices.SortFunc(dets, func(x, y cocoDet) int {
-				if before(&x, &y) {
+				switch {
+				case before(&x, &y):
 					return -1
+				case before(&y, &x):
+					return 1
 				}
-				return 1 // never equal
+				return 0
 			})
 			break
 		}

@@ -224,7 +224,7 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 	recallX := linspace(0, 1, 101)
 	var res UltralyticsResult
 	var pCurves, rCurves [][]float64
-	var negConf, recall, precision, mrec, mpre []float64
+	var negConfBuf, recallBuf, precisionBuf, mrec, mpre []float64 // reused by the classes
 	for c := range u.numClasses {
 		nl := u.gtCount[c]
 		if nl == 0 {
@@ -234,7 +234,7 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 		pc, rc := make([]float64, len(xs)), make([]float64, len(xs))
 		idx := byClass[start[c]:start[c+1]]
 		if n := len(idx); n > 0 {
-			negConf, recall, precision = growFloats(negConf, n), growFloats(recall, n), growFloats(precision, n)
+			negConf, recall, precision := grow(&negConfBuf, n), grow(&recallBuf, n), grow(&precisionBuf, n)
 			for k, i := range idx {
 				negConf[k] = -u.conf[i]
 			}
@@ -257,8 +257,7 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 						pc[i] = interp(-x, negConf, precision, 1, precision[n-1])
 					}
 				}
-				mrec, mpre = growFloats(mrec, n+2), growFloats(mpre, n+2)
-				aps[t] = computeAP(recall, precision, recallX, mrec, mpre)
+				aps[t] = computeAP(recall, precision, recallX, grow(&mrec, n+2), grow(&mpre, n+2))
 			}
 			line.AP50 = aps[0]
 			line.AP = npMean(aps[:])
@@ -321,14 +320,6 @@ func computeAP(recall, precision, x, mrec, mpre []float64) float64 {
 		y[i] = interp(v, mrec, mpre, mpre[0], mpre[len(mpre)-1])
 	}
 	return trapz(y, x)
-}
-
-// growFloats returns s resized to n, reallocated when too short (contents undefined).
-func growFloats(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
 }
 
 // smoothBox is Ultralytics' smooth(y, f): a box filter of odd width

@@ -230,9 +230,11 @@ func ultralyticsFromCOCO(gt *metrics.COCOGroundTruth, dts []metrics.COCODetectio
 	imageOf := make([]int32, len(dts))
 	start := make([]int, len(ids)+1)
 	for j, d := range dts {
-		i := pos[d.ImageID]
+		var i int
 		if j > 0 && d.ImageID == dts[j-1].ImageID {
-			i = int(imageOf[j-1])
+			i = int(imageOf[j-1]) // results come grouped by image: look each up once
+		} else {
+			i = pos[d.ImageID]
 		}
 		imageOf[j] = int32(i)
 		start[i+1]++
