@@ -103,9 +103,10 @@ func BenchmarkFusedRow1080p(b *testing.B) {
 	require.NoError(b, err)
 	src := randImage(rand.New(rand.NewSource(1)), 1920, 1080, frame.BGR)
 	dst := make([]float32, p.TensorLen())
-	defer func(v bool) { haveAVX2 = v }(haveAVX2)
+	have := haveAVX2
+	defer func() { haveAVX2 = have }()
 	for _, avx := range []bool{false, true} {
-		if avx && !haveAVX2 {
+		if avx && !have {
 			continue
 		}
 		b.Run(fmt.Sprintf("avx2=%v", avx), func(b *testing.B) {
