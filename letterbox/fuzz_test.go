@@ -33,7 +33,8 @@ func FuzzParse(f *testing.F) {
 // FuzzPlan: random specs and source sizes never panic; when a Plan is made
 // its Geometry is consistent (positive resized size, non-negative pads that
 // add up to the tensor size, tensor no larger than the model input, resized
-// size within the inner box) and Apply on a small image succeeds.
+// size within the inner box) and Apply on a small image succeeds, writing
+// for float32 NCHW the bits of the unfused resize and value tables.
 func FuzzPlan(f *testing.F) {
 	f.Add("sg-coco", 1920, 1080, int64(1))
 	f.Add("ultralytics-auto", 333, 211, int64(2))
@@ -72,7 +73,16 @@ func FuzzPlan(f *testing.F) {
 		if s.DType == Uint8 {
 			err = p.ApplyUint8(src, make([]uint8, p.TensorLen()))
 		} else {
-			err = p.Apply(src, make([]float32, p.TensorLen()))
+			// The fused float32 NCHW rows (AVX2 or pure Go, by the seed) must give the
+			// unfused resize's bits.
+			defer func(v bool) { haveAVX2 = v }(haveAVX2)
+			haveAVX2 = haveAVX2 && seed%2 == 0
+			dst := make([]float32, p.TensorLen())
+			if err = p.Apply(src, dst); err == nil && s.Layout == NCHW {
+				if msg := tensorMismatch(dst, unfusedTensor(t, p, src), g.DstW, g.DstH); msg != "" {
+					t.Fatalf("%s %dx%d avx2=%v: %s", s, w, h, haveAVX2, msg)
+				}
+			}
 		}
 		if err != nil {
 			t.Fatalf("%s %dx%d: %v", s, w, h, err)

@@ -45,8 +45,9 @@ func (g Geometry) MapBox(b box.Box) box.Box {
 // UltralyticsPad is the padding scale_boxes assumes, recomputed from the
 // sizes alone: gain = min(DstH/SrcH, DstW/SrcW), pad = round((Dst -
 // Src*gain)/2 - 0.1) per axis (Python round, half to even). It can differ by
-// one pixel from the padding LetterBox applied (ultralytics/ultralytics PR
-// #23967), which shifts boxes by 1/gain; UnmapBox reproduces that.
+// one pixel from the padding LetterBox applied (github.com/ultralytics/ultralytics
+// pull request #23967: scale_boxes in ultralytics/utils/ops.py before it rounded
+// the resized size), which shifts boxes by 1/gain; UnmapBox reproduces that.
 func (g Geometry) UltralyticsPad() (gain float64, padX, padY int) {
 	gain = math.Min(float64(g.DstH)/float64(g.SrcH), float64(g.DstW)/float64(g.SrcW))
 	padX = int(math.RoundToEven((float64(g.DstW)-float64(g.SrcW)*gain)/2 - 0.1))
@@ -112,7 +113,9 @@ type Plan struct {
 
 	geo     Geometry
 	rz      *resizer
+	fused   *fusedTaps      // kindLinear: the taps of the fused float32 NCHW rows
 	lut     [3][256]float32 // value of byte v in output channel c
+	padRow  [3][]float32    // a tensor row of padding, per output channel
 	workers int
 	mu      sync.Mutex     // guards own and wg; taken with TryLock, never waited on
 	own     []*scratch     // one per worker, for the uncontended caller
@@ -195,7 +198,16 @@ func (s Spec) Plan(srcW, srcH int, opts ...PlanOption) (*Plan, error) {
 			p.lut[c][v] = float32(x)
 		}
 	}
+	for k := range p.padRow {
+		p.padRow[k] = make([]float32, g.DstW)
+		for x := range p.padRow[k] {
+			p.padRow[k][x] = p.lut[k][s.Pad[k]]
+		}
+	}
 	rz := p.rz
+	if rz.kind == kindLinear {
+		p.fused = newFusedTaps(rz)
+	}
 	p.own = make([]*scratch, p.workers)
 	for i := range p.own {
 		p.own[i] = rz.newScratch()
@@ -350,46 +362,21 @@ func (p *Plan) rowsOut(src frame.Image, f32 []float32, u8 []uint8, sc *scratch, 
 	pm := p.perm(src)
 	s0, s1, s2 := pm[0], pm[1], pm[2]
 	pad := p.Spec.Pad
-	var padv [3]float32
-	for k := 0; k < 3; k++ {
-		padv[k] = p.lut[k][pad[k]]
-	}
+	padv := [3]float32{p.padRow[0][0], p.padRow[1][0], p.padRow[2][0]}
 	l0, l1, l2 := &p.lut[0], &p.lut[1], &p.lut[2]
 	rw := g.ResizedW
 	for y := y0; y < y1; y++ {
 		dy := y - g.PadTop
 		inside := dy >= 0 && dy < g.ResizedH
+		if f32 != nil && !nhwc {
+			p.rowNCHW(src, f32, sc, y, pm)
+			continue
+		}
 		var row []uint8
 		if inside {
 			row = p.rz.row(src, sc, dy)[:rw*3]
 		}
 		switch {
-		case f32 != nil && !nhwc:
-			o0 := f32[0*plane+y*W : 0*plane+(y+1)*W]
-			o1 := f32[1*plane+y*W : 1*plane+(y+1)*W]
-			o2 := f32[2*plane+y*W : 2*plane+(y+1)*W]
-			if !inside {
-				fill(o0, padv[0])
-				fill(o1, padv[1])
-				fill(o2, padv[2])
-				continue
-			}
-			l, r := g.PadLeft, g.PadLeft+rw
-			fill(o0[:l], padv[0])
-			fill(o1[:l], padv[1])
-			fill(o2[:l], padv[2])
-			fill(o0[r:], padv[0])
-			fill(o1[r:], padv[1])
-			fill(o2[r:], padv[2])
-			o0, o1, o2 = o0[l:r], o1[l:r], o2[l:r]
-			o1 = o1[:len(o0)]
-			o2 = o2[:len(o0)]
-			for x := range o0 {
-				px := row[x*3 : x*3+3 : x*3+3]
-				o0[x] = l0[px[s0]]
-				o1[x] = l1[px[s1]]
-				o2[x] = l2[px[s2]]
-			}
 		case f32 != nil: // NHWC
 			o := f32[y*W*3 : (y+1)*W*3]
 			for x := 0; x < W; x++ {
@@ -424,12 +411,6 @@ func (p *Plan) rowsOut(src frame.Image, f32 []float32, u8 []uint8, sc *scratch, 
 				}
 			}
 		}
-	}
-}
-
-func fill(s []float32, v float32) {
-	for i := range s {
-		s[i] = v
 	}
 }
 

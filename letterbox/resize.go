@@ -11,9 +11,8 @@ import (
 // (modules/imgproc/src/resize.cpp: cv::resize, cv::hal::resize, resizeNN,
 // resizeNN_bitexact, resizeGeneric_ with HResizeLinear/VResizeLinear and
 // HResizeCubic/VResizeCubic, resizeAreaFast_, resizeArea_ with
-// computeResizeAreaTab). Only the semantics are reproduced, no code;
-// docs/preprocessing.md lists the facts for INTER_LINEAR. The code paths
-// cv::resize takes:
+// computeResizeAreaTab; github.com/opencv/opencv at tag 4.6.0). Only the
+// semantics are reproduced, no code. The code paths cv::resize takes:
 //
 //   - same size in and out: copy, whatever the interpolation;
 //   - INTER_NEAREST: sx = min(floor(dx*(1/(dw/sw))), sw-1), same for y;
@@ -34,7 +33,8 @@ import (
 type Interp int
 
 const (
-	// Linear is cv2.INTER_LINEAR, the default of cv2.resize and of every preset.
+	// Linear is cv2.INTER_LINEAR, what every preset's pipeline calls (see the
+	// sources cited in spec.go).
 	Linear Interp = iota
 	// Nearest is cv2.INTER_NEAREST: floor(dx*scale), no half-pixel centring.
 	Nearest

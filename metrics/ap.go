@@ -35,8 +35,11 @@ const cocoRecallPoints = 101
 //
 // IoU is [box.IoU] on corner coordinates, pycocotools computes it from x,y,w,h, and it
 // averages with numpy's pairwise summation: results agree to rounding (~1e-15), not
-// bit for bit. This is not the Ultralytics mAP50 (trapezoid integral over an
-// interpolated curve); see SPEC.md §4.
+// bit for bit. The rules are pycocotools' (github.com/cocodataset/cocoapi at
+// 8c9bcc3, PythonAPI/pycocotools/cocoeval.py: evaluateImg, accumulate). This is not
+// the Ultralytics mAP50, a trapezoid integral over an interpolated curve
+// (compute_ap in ultralytics/utils/metrics.py, github.com/ultralytics/ultralytics at
+// e42b006d; see [UltralyticsAccumulator]).
 type AP50Accumulator struct {
 	gt     []int       // per class: number of ground truths
 	scores [][]float64 // per class: kept detection scores, image by image, each in matching order

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -145,6 +144,7 @@ type cocoCat struct {
 type COCOEvaluator struct {
 	catIDs   []int64
 	catIndex map[int64]int
+	catDense []int32 // when every id is in [0, maxDenseCategory): index+1 by id, 0 for none
 	cats     []cocoCat
 	images   map[int64]struct{} // the ids of imageIDs, for the duplicate check
 	// imageIDs are the image ids in the order added (merged evaluators' appended);
@@ -159,6 +159,8 @@ type COCOEvaluator struct {
 	gi, gk, di, dk, gp, dp []int
 	gs, ds, order          []int
 	ign, crowd, matched    []bool
+	dscore                 []float64
+	ntr                    []uint8
 }
 
 // NewCOCOEvaluator returns an empty evaluator for the given category ids (in any
@@ -181,7 +183,30 @@ func NewCOCOEvaluator(categoryIDs []int64) (*COCOEvaluator, error) {
 	for k, id := range ids {
 		e.catIndex[id] = k
 	}
+	if len(ids) > 0 && ids[0] >= 0 && ids[len(ids)-1] < maxDenseCategory {
+		e.catDense = make([]int32, ids[len(ids)-1]+1)
+		for k, id := range ids {
+			e.catDense[id] = int32(k + 1)
+		}
+	}
 	return e, nil
+}
+
+// maxDenseCategory bounds the category ids looked up in a table rather than a map
+// (COCO's run to 90).
+const maxDenseCategory = 1 << 12
+
+// category returns the index of category id, if it is one of the evaluator's.
+func (e *COCOEvaluator) category(id int64) (int, bool) {
+	if e.catDense != nil {
+		if uint64(id) < uint64(len(e.catDense)) {
+			k := int(e.catDense[id]) - 1
+			return k, k >= 0
+		}
+		return 0, false
+	}
+	k, ok := e.catIndex[id]
+	return k, ok
 }
 
 // CategoryIDs returns the evaluator's category ids, ascending (a copy).
@@ -240,7 +265,7 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 	// detections of one category come out in pycocotools' mergesort order by -score.
 	gi, gk := e.gi[:0], e.gk[:0]
 	for i, g := range gts {
-		if k, ok := e.catIndex[g.CategoryID]; ok {
+		if k, ok := e.category(g.CategoryID); ok {
 			gi, gk = append(gi, i), append(gk, k)
 		} else {
 			e.droppedGT++
@@ -248,29 +273,42 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 	}
 	di, dk := e.di[:0], e.dk[:0]
 	for j, d := range dts {
-		if k, ok := e.catIndex[d.CategoryID]; ok {
+		if k, ok := e.category(d.CategoryID); ok {
 			di, dk = append(di, j), append(dk, k)
 		} else {
 			e.droppedDets++
 		}
 	}
 	e.gi, e.gk, e.di, e.dk = gi, gk, di, dk
-	// Sort positions (into gi/gk) rather than looking categories up in the comparators.
+	// Sort positions (into gi/gk) rather than looking categories up in the comparators;
+	// equal keys keep their positions' order (a stable sort).
 	gp := e.gp[:0]
 	for p := range gi {
 		gp = append(gp, p)
 	}
-	slices.SortStableFunc(gp, func(a, b int) int { return cmp.Compare(gk[a], gk[b]) })
-	dp := e.dp[:0]
-	for p := range di {
-		dp = append(dp, p)
-	}
-	slices.SortStableFunc(dp, func(a, b int) int {
-		if c := cmp.Compare(dk[a], dk[b]); c != 0 {
-			return c
+	slices.SortFunc(gp, func(a, b int) int {
+		if gk[a] != gk[b] {
+			return gk[a] - gk[b]
 		}
-		return cmp.Compare(dts[di[b]].Score, dts[di[a]].Score)
+		return a - b
 	})
+	dp, sc := e.dp[:0], e.dscore[:0]
+	for p, j := range di {
+		dp = append(dp, p)
+		sc = append(sc, dts[j].Score)
+	}
+	slices.SortFunc(dp, func(a, b int) int {
+		switch {
+		case dk[a] != dk[b]:
+			return dk[a] - dk[b]
+		case sc[a] > sc[b]:
+			return -1
+		case sc[a] < sc[b]:
+			return 1
+		}
+		return a - b
+	})
+	e.dscore = sc
 	e.gp, e.dp = gp, dp
 	gs, ds := e.gs[:0], e.ds[:0]
 	for _, p := range gp {
@@ -303,18 +341,11 @@ func (e *COCOEvaluator) AddImage(imageID int64, gts []COCOAnnotation, dts []COCO
 	return nil
 }
 
-// grow returns (*s)[:n], reallocating when too short.
-func grow(s *[]int, n int) []int {
+// grow returns (*s)[:n], reallocating *s when too short (the contents are then
+// zero, otherwise what they were).
+func grow[T any](s *[]T, n int) []T {
 	if cap(*s) < n {
-		*s = make([]int, n)
-	}
-	return (*s)[:n]
-}
-
-// growBool returns (*s)[:n], reallocating when too short.
-func growBool(s *[]bool, n int) []bool {
-	if cap(*s) < n {
-		*s = make([]bool, n)
+		*s = make([]T, n)
 	}
 	return (*s)[:n]
 }
@@ -359,11 +390,24 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 		e.ious = make([]float64, G*D)
 	}
 	ious := e.ious[:G*D] // ious[d*G+g]
+	// ntr[dd]: how many thresholds detection dd can pass at all: at threshold t it
+	// starts from the bar min(t, 1-1e-10) and only an IoU not below it matches, so
+	// from threshold ntr[dd] on it is unmatched whatever the other detections do.
+	ntr := e.ntr[:0]
 	for dd, j := range di {
+		best := 0.0
 		for gg, i := range gi {
-			ious[dd*G+gg] = bbIoU(dts[j].BBox, gts[i].BBox, gts[i].IsCrowd)
+			v := bbIoU(dts[j].BBox, gts[i].BBox, gts[i].IsCrowd)
+			ious[dd*G+gg] = v
+			best = math.Max(best, v)
 		}
+		n := uint8(0)
+		for n < COCOIoUThresholds && best >= min(cocoIoUThrs[n], 1-1e-10) {
+			n++
+		}
+		ntr = append(ntr, n)
 	}
+	e.ntr = ntr
 	for _, i := range gi {
 		if !gts[i].IsCrowd {
 			c.gt++
@@ -374,25 +418,24 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 		c.dets = append(c.dets, cocoDet{score: dts[j].Score, image: img, rank: uint8(dd)})
 	}
 	recs := c.dets[first:]
-
-	if G == 0 {
-		// Nothing to match: each detection is a false positive where its area is in
-		// the range and ignored where it is not, at every threshold.
-		for dd, j := range di {
-			w, h := dts[j].BBox[2], dts[j].BBox[3]
-			da := w * h
-			for a := range numAreas {
-				if da < COCOAreaRanges[a][0] || da > COCOAreaRanges[a][1] {
-					recs[dd].ig[a] = 1<<COCOIoUThresholds - 1
-				}
+	// Unmatched, a detection is a false positive where its own area w*h is in the
+	// range and ignored where it is not, at every threshold; matches below change that.
+	for dd, j := range di {
+		w, h := dts[j].BBox[2], dts[j].BBox[3]
+		da := w * h
+		for a := range numAreas {
+			if da < COCOAreaRanges[a][0] || da > COCOAreaRanges[a][1] {
+				recs[dd].ig[a] = 1<<COCOIoUThresholds - 1
 			}
 		}
+	}
+	if G == 0 {
 		return
 	}
 	order := grow(&e.order, G) // gt positions (into gi) in evaluation order
-	ign := growBool(&e.ign, G) // per position in order
-	crowd := growBool(&e.crowd, G)
-	matched := growBool(&e.matched, G)
+	ign := grow(&e.ign, G)     // per position in order
+	crowd := grow(&e.crowd, G)
+	matched := grow(&e.matched, G)
 	for a := range numAreas {
 		lo, hi := COCOAreaRanges[a][0], COCOAreaRanges[a][1]
 		// Stable: regular ground truths first, then ignored, each in file order.
@@ -420,7 +463,10 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 		for t := range COCOIoUThresholds {
 			clear(matched)
 			bit := uint16(1) << t
-			for dd, j := range di {
+			for dd := range di {
+				if int(ntr[dd]) <= t {
+					continue // unmatched: as set above
+				}
 				bar := min(cocoIoUThrs[t], 1-1e-10)
 				m := -1
 				row := ious[dd*G : (dd+1)*G]
@@ -437,23 +483,18 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 					bar = row[gg]
 					m = p
 				}
-				// dtm holds the ground truth's id; accumulate reads 0 as "no match".
-				dtm := m > -1 && gts[gi[order[m]]].ID != 0
-				ignored := m > -1 && ign[m]
-				if m > -1 {
-					matched[m] = true
+				if m < 0 {
+					continue
 				}
-				if !dtm && !ignored {
-					w, h := dts[j].BBox[2], dts[j].BBox[3]
-					if da := w * h; da < lo || da > hi {
-						ignored = true
-					}
-				}
+				matched[m] = true
 				switch {
-				case ignored:
+				case ign[m]:
 					recs[dd].ig[a] |= bit
-				case dtm:
+				case gts[gi[order[m]]].ID != 0:
+					// dtm holds the ground truth's id; accumulate reads 0 as "no match",
+					// which leaves the unmatched outcome.
 					recs[dd].tp[a] |= bit
+					recs[dd].ig[a] &^= bit
 				}
 			}
 		}
@@ -585,23 +626,11 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 			s.recall[a][m] = make([]float64, COCOIoUThresholds*K)
 		}
 	}
-	var masks []uint32 // per kept detection: tp bits | ig bits << 16
-	var tpPr []float64 // precision at each true positive, in score order
+	var tmp []cocoDet
+	var tpPr [COCOIoUThresholds][]float64 // per threshold: precision at each true positive, in score order
 	for k := range e.cats {
 		c := &e.cats[k]
-		// Equal to a stable sort by -score of the detections concatenated in image id
-		// order, each image's in rank order: (image, rank) is unique. Ties compare the
-		// image ids, not the indices, whose order depends on how images were added.
-		ids := e.imageIDs
-		slices.SortFunc(c.dets, func(x, y cocoDet) int {
-			if v := cmp.Compare(y.score, x.score); v != 0 {
-				return v
-			}
-			if x.image != y.image {
-				return cmp.Compare(ids[x.image], ids[y.image])
-			}
-			return cmp.Compare(x.rank, y.rank)
-		})
+		tmp = sortCOCODets(c.dets, e.imageIDs, tmp)
 		for a := range numAreas {
 			for m, maxDet := range COCOMaxDetsList {
 				prec, rec := s.precision[a][m], s.recall[a][m]
@@ -614,38 +643,14 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 					}
 					continue
 				}
-				masks = masks[:0]
-				for i := range c.dets {
-					if d := &c.dets[i]; int(d.rank) < maxDet {
-						masks = append(masks, uint32(d.tp[a])|uint32(d.ig[a])<<16)
-					}
-				}
+				accumulateCat(c.dets, a, maxDet, &tpPr)
 				npig := float64(c.npig[a])
 				for t := range COCOIoUThresholds {
-					tpBit, igBit := uint32(1)<<t, uint32(1)<<(t+16)
-					// pycocotools' rc and pr have an entry per detection. Recall only
-					// rises at true positives, and precision after a false positive is
-					// below the precision at the true positive before it, so the
-					// precision made non-increasing from the right, read at the first
-					// entry reaching a recall threshold, is the running maximum of the
-					// precisions at true positives from that one on (from the first
-					// true positive for threshold 0). Ignored detections add nothing.
-					tpPr = tpPr[:0]
-					tp, fp := 0, 0
-					for _, v := range masks {
-						switch {
-						case v&igBit != 0:
-						case v&tpBit != 0:
-							tp++
-							tpPr = append(tpPr, float64(tp)/(float64(fp+tp)+0x1p-52))
-						default:
-							fp++
-						}
-					}
-					rec[t*K+k] = float64(tp) / npig // 0 without detections, as pycocotools
-					for i := len(tpPr) - 1; i > 0; i-- {
-						if tpPr[i] > tpPr[i-1] {
-							tpPr[i-1] = tpPr[i]
+					pr := tpPr[t]
+					rec[t*K+k] = float64(len(pr)) / npig // 0 without detections, as pycocotools
+					for i := len(pr) - 1; i > 0; i-- {
+						if pr[i] > pr[i-1] {
+							pr[i-1] = pr[i]
 						}
 					}
 					// np.searchsorted(rc, recThrs, side="left"): the first entry with
@@ -653,13 +658,13 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 					// n/npig >= thr (entry 0 for thr 0); none past the last: 0.
 					n := 0
 					for r, thr := range cocoRecThrs {
-						for n < len(tpPr) && float64(n)/npig < thr {
+						for n < len(pr) && float64(n)/npig < thr {
 							n++
 						}
-						if float64(n)/npig < thr || (n == 0 && len(tpPr) == 0) {
+						if float64(n)/npig < thr || (n == 0 && len(pr) == 0) {
 							break
 						}
-						prec[(t*COCORecallPoints+r)*K+k] = tpPr[max(n-1, 0)]
+						prec[(t*COCORecallPoints+r)*K+k] = pr[max(n-1, 0)]
 					}
 				}
 			}
@@ -723,6 +728,147 @@ func (e *COCOEvaluator) Summarize() COCOSummary {
 		}
 	}
 	return s
+}
+
+// accumulateCat is accumulate's pass over one category's detections (sorted by
+// score) for area range a and the first maxDet detections of each image: for each IoU
+// threshold t, tpPr[t] gets the precision tp/(tp+fp+2⁻⁵²) at each true positive in
+// turn. pycocotools' rc and pr have an entry per detection; recall only rises at true
+// positives, and precision after a false positive is below the precision at the true
+// positive before it, so the precision made non-increasing from the right and read at
+// the first entry reaching a recall threshold is the running maximum of the
+// precisions at true positives from that one on (from the first true positive for
+// threshold 0). Ignored detections add nothing.
+func accumulateCat(dets []cocoDet, a, maxDet int, tpPr *[COCOIoUThresholds][]float64) {
+	const all = 1<<COCOIoUThresholds - 1
+	for t := range tpPr {
+		tpPr[t] = tpPr[t][:0]
+	}
+	// Most detections are false positives at every threshold (fpAll counts them once)
+	// or ignored at every threshold; the rest are counted per threshold.
+	fpAll := 0
+	var tp, fp [COCOIoUThresholds]int
+	for i := range dets {
+		d := &dets[i]
+		if int(d.rank) >= maxDet {
+			continue
+		}
+		tpm, igm := d.tp[a], d.ig[a]
+		switch {
+		case tpm|igm == 0:
+			fpAll++
+			continue
+		case igm == all:
+			continue
+		}
+		for t := range COCOIoUThresholds {
+			bit := uint16(1) << t
+			switch {
+			case igm&bit != 0:
+			case tpm&bit != 0:
+				tp[t]++
+				tpPr[t] = append(tpPr[t], float64(tp[t])/(float64(fpAll+fp[t]+tp[t])+0x1p-52))
+			default:
+				fp[t]++
+			}
+		}
+	}
+}
+
+// sortCOCODets sorts a category's detections as accumulate orders them: by descending
+// score, ties by ascending image id (ids[image]), then rank. This equals a stable sort
+// by score of the detections concatenated in image id order, each image's in rank
+// order ((image, rank) is unique); ties compare the image ids, not the indices, whose
+// order depends on how images were added. Detections usually arrive in image order
+// already (from evaluators fed images in id order); otherwise they are put in it
+// first. tmp is scratch space, returned for reuse.
+func sortCOCODets(dets []cocoDet, ids []int64, tmp []cocoDet) []cocoDet {
+	before := func(x, y *cocoDet) bool { // (image id, rank) order
+		if x.image != y.image {
+			return ids[x.image] < ids[y.image]
+		}
+		return x.rank < y.rank
+	}
+	for i := 1; i < len(dets); i++ {
+		if before(&dets[i], &dets[i-1]) {
+			slices.SortFunc(dets, func(x, y cocoDet) int {
+				switch {
+				case before(&x, &y):
+					return -1
+				case before(&y, &x):
+					return 1
+				}
+				return 0
+			})
+			break
+		}
+	}
+	return sortByScoreDesc(dets, tmp, func(d *cocoDet) float64 { return d.score })
+}
+
+// sortByScoreDesc sorts s by descending score, stably (equal scores keep their order;
+// -0 equals +0; no NaN), with a least-significant-digit radix sort on the score's 64
+// bits, a byte per pass, skipping the bytes every element shares. It costs a few
+// passes over s where a comparison sort with tie-breaks costs log2(len(s)). tmp is
+// scratch space, grown as needed and returned for reuse.
+func sortByScoreDesc[T any](s, tmp []T, score func(*T) float64) []T {
+	// key is ascending for descending scores.
+	key := func(x *T) uint64 {
+		v := score(x)
+		b := math.Float64bits(v)
+		if v == 0 {
+			b = 0
+		}
+		if b>>63 != 0 {
+			return b
+		}
+		return ^(b | 1<<63)
+	}
+	if len(s) <= 32 { // insertion sort, stable
+		for i := 1; i < len(s); i++ {
+			x := s[i]
+			kx := key(&x)
+			j := i
+			for ; j > 0 && key(&s[j-1]) > kx; j-- {
+				s[j] = s[j-1]
+			}
+			s[j] = x
+		}
+		return tmp
+	}
+	var count [8][256]int
+	for i := range s {
+		k := key(&s[i])
+		for p := range 8 {
+			count[p][byte(k>>(8*p))]++
+		}
+	}
+	if cap(tmp) < len(s) {
+		tmp = make([]T, len(s))
+	}
+	src, dst := s, tmp[:len(s)]
+	k0 := key(&s[0])
+	for p := range 8 {
+		cnt := &count[p]
+		if cnt[byte(k0>>(8*p))] == len(s) {
+			continue // every element has this byte: the pass would move none
+		}
+		off := 0
+		for b, n := range cnt {
+			cnt[b] = off
+			off += n
+		}
+		for i := range src {
+			b := byte(key(&src[i]) >> (8 * p))
+			dst[cnt[b]] = src[i]
+			cnt[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &s[0] {
+		copy(s, src)
+	}
+	return tmp
 }
 
 // AddObjects adds one image given as box.Objects and box.Detections in corner

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,5 +55,54 @@ func BenchmarkCOCOEval5000(b *testing.B) {
 		}
 		s := e.Summarize()
 		require.Greater(b, s.Stats.AP, 0.0)
+	}
+}
+
+// benchCOCOResultsJSON writes dts as a COCO results file the way Python's json.dump
+// writes one (", " and ": " separators, shortest round-trip numbers), one result per
+// line.
+func benchCOCOResultsJSON(dts [][]COCODetection) []byte {
+	var b []byte
+	b = append(b, "[\n"...)
+	for _, im := range dts {
+		for _, d := range im {
+			if len(b) > 2 {
+				b = append(b, ",\n"...)
+			}
+			b = append(b, `{"image_id": `...)
+			b = strconv.AppendInt(b, d.ImageID, 10)
+			b = append(b, `, "category_id": `...)
+			b = strconv.AppendInt(b, d.CategoryID, 10)
+			b = append(b, `, "bbox": [`...)
+			for k, v := range d.BBox {
+				if k > 0 {
+					b = append(b, ", "...)
+				}
+				b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			}
+			b = append(b, `], "score": `...)
+			b = strconv.AppendFloat(b, d.Score, 'g', -1, 64)
+			b = append(b, '}')
+		}
+	}
+	return append(b, "\n]\n"...)
+}
+
+// BenchmarkDecodeCOCOResults5000 reads the 500 000 detections of BenchmarkCOCOEval5000
+// from a COCO results file in memory (77 MB, full-precision numbers, one result per
+// line), the same size as scripts/make_coco_bench.py writes.
+func BenchmarkDecodeCOCOResults5000(b *testing.B) {
+	_, dts := benchCOCOData(5000)
+	data := benchCOCOResultsJSON(dts)
+	gt := &COCOGroundTruth{Path: "gt.json"}
+	for i := range dts {
+		gt.Images = append(gt.Images, COCOImage{ID: int64(i + 1)})
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := ParseCOCOResults("dt.json", data, gt)
+		require.NoError(b, err)
+		require.Len(b, got, 500000)
 	}
 }

@@ -470,6 +470,30 @@ func TestEvaluateCOCOEqualsAddImage(t *testing.T) {
 	}
 	want := e.Summarize()
 	assert.Equal(t, want, got)
+
+	// Results written image by image are evaluated in place; results interleaved
+	// across images are grouped first. Both give the same numbers.
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3 {
+		shuffled := slices.Clone(all)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		got, err := EvaluateCOCO(gt, shuffled)
+		require.NoError(t, err)
+		// Within an image, the order of equal scores decides matches: compare with
+		// the images added one by one in the shuffled order.
+		e, err := NewCOCOEvaluator([]int64{1, 2, 3})
+		require.NoError(t, err)
+		for _, id := range order {
+			var d []COCODetection
+			for _, x := range shuffled {
+				if x.ImageID == id {
+					d = append(d, x)
+				}
+			}
+			require.NoError(t, e.AddImage(id, gts[slices.Index(ids, id)], d))
+		}
+		assert.Equal(t, e.Summarize(), got)
+	}
 }
 
 func nanScore() float64 { var z float64; return z / z }
@@ -508,7 +532,7 @@ func TestCOCOLoaders(t *testing.T) {
 		{"missing id", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1}]}`, "annotations[0]: id: missing"},
 		{"dup ann", `{"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":4,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1},{"id":4,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"area":1}]}`, "same id 4"},
 		{"float id", `{"images":[{"id":1.5}],"categories":[]}`, "1.5, want an integer"},
-		{"type", `{"images":[{"id":"x"}],"categories":[]}`, "invalid number"},
+		{"type", `{"images":[{"id":"x"}],"categories":[]}`, `images[0]: id: a JSON string, want an integer`},
 	} {
 		_, err := ParseCOCOGroundTruth("gt.json", []byte(c.data))
 		require.Error(t, err, c.name)

@@ -24,12 +24,12 @@ func TestParseCOCOResultEntries(t *testing.T) {
 	gt := &COCOGroundTruth{Path: "gt.json", Images: []COCOImage{{ID: 397133}, {ID: 7}}}
 	_, err = ParseCOCOResults("p.json", data, gt)
 	require.Error(t, err)
-	assert.Equal(t, `metrics: p.json:3: result 1: image_id "cam_b_007" is a string, want an integer image id of gt.json`, err.Error())
+	assert.Equal(t, `metrics: p.json:3: result 1: image_id: a JSON string, want a number`, err.Error())
 	for _, c := range []struct{ json, want string }{
-		{`[{"image_id":true,"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "p.json:1: result 0: image_id: true, want an integer"},
+		{`[{"image_id":true,"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "p.json:1: result 0: image_id: a JSON boolean, want an integer or a string"},
 		{`[{"image_id":1.5,"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "result 0: image_id: 1.5, want an integer"},
-		{`[{"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "result 0: image_id: missing, want an integer"},
-		{`[{"image_id":null,"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "result 0: image_id: missing, want an integer"},
+		{`[{"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "result 0: image_id: missing, want an integer or a string"},
+		{`[{"image_id":null,"category_id":1,"bbox":[1,2,3,4],"score":1}]`, "result 0: image_id: missing, want an integer or a string"},
 	} {
 		_, err := ParseCOCOResultEntries("p.json", []byte(c.json))
 		require.Error(t, err, c.json)

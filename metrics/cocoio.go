@@ -2,11 +2,9 @@ package metrics
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -39,195 +37,421 @@ type COCOGroundTruth struct {
 	Annotations []COCOAnnotation // the ground-truth objects
 }
 
-// ReadCOCOGroundTruth reads a COCO instances json file; see [ParseCOCOGroundTruth].
+// ReadCOCOGroundTruth reads a COCO instances json file as a stream; see
+// [DecodeCOCOGroundTruth].
 func ReadCOCOGroundTruth(path string) (*COCOGroundTruth, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: COCO ground truth: %w", err)
 	}
-	return ParseCOCOGroundTruth(path, data)
+	defer f.Close()
+	return DecodeCOCOGroundTruth(path, f)
 }
 
-type rawCOCOFile struct {
-	Images *[]struct {
-		ID       *json.Number `json:"id"`
-		FileName string       `json:"file_name"`
-		Width    float64      `json:"width"`
-		Height   float64      `json:"height"`
-	} `json:"images"`
-	Categories *[]struct {
-		ID   *json.Number `json:"id"`
-		Name string       `json:"name"`
-	} `json:"categories"`
-	Annotations []struct {
-		ID         *json.Number    `json:"id"`
-		ImageID    *json.Number    `json:"image_id"`
-		CategoryID *json.Number    `json:"category_id"`
-		BBox       []float64       `json:"bbox"`
-		Area       *float64        `json:"area"`
-		IsCrowd    json.RawMessage `json:"iscrowd"`
-	} `json:"annotations"`
+// ParseCOCOGroundTruth parses the contents of a COCO instances file named path; see
+// [DecodeCOCOGroundTruth].
+func ParseCOCOGroundTruth(path string, data []byte) (*COCOGroundTruth, error) {
+	return DecodeCOCOGroundTruth(path, bytes.NewReader(data))
 }
 
-// ParseCOCOGroundTruth parses the contents of a COCO instances file named path (the
-// name is only used in messages). It needs "images" (each with an integer "id"),
-// "categories" (each with an integer "id") and, for each entry of "annotations"
-// (which may be absent: no objects), "id", "image_id", "category_id", "bbox" as four
-// numbers x, y, w, h, and "area". "iscrowd" (0/1 or false/true) defaults to 0 when
-// absent; pycocotools would raise a KeyError then. An "ignore" field is not read:
-// pycocotools overwrites it with iscrowd. Ids may be written 7 or 7.0.
+// The fields of a COCO instances file that are read; others (info, licenses,
+// segmentation, ...) are skipped.
+var (
+	cocoTopKeys   = []string{"images", "categories", "annotations"}
+	cocoImageKeys = []string{"id", "file_name", "width", "height"}
+	cocoCatKeys   = []string{"id", "name"}
+	cocoAnnKeys   = []string{"id", "image_id", "category_id", "bbox", "area", "iscrowd"}
+)
+
+// DecodeCOCOGroundTruth reads a COCO instances file named path (the name is only used
+// in messages) from r as a stream, never holding the whole file. It needs "images"
+// (each with an integer "id"), "categories" (each with an integer "id") and, for each
+// entry of "annotations" (which may be absent: no objects), "id", "image_id",
+// "category_id", "bbox" as four numbers x, y, w, h, and "area". "iscrowd" (0/1 or
+// false/true) defaults to 0 when absent; pycocotools would raise a KeyError then. An
+// "ignore" field is not read: pycocotools overwrites it with iscrowd. Ids may be
+// written 7 or 7.0; null is the same as an absent field; a field given twice keeps its
+// last value, as Python's json does.
 //
 // It fails, naming path and the entry, on malformed JSON, a missing or mistyped field,
 // a duplicate image, category or annotation id (pycocotools would silently keep the
 // last image or category, and evaluate the last of two same-id annotations twice).
 // Annotations of images not listed or of categories not listed are kept here and
 // left out (counted) by [EvaluateCOCO], as pycocotools leaves them out.
-func ParseCOCOGroundTruth(path string, data []byte) (*COCOGroundTruth, error) {
-	var raw rawCOCOFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, jsonError(path, data, "a COCO instances object {images, annotations, categories}", err)
+func DecodeCOCOGroundTruth(path string, r io.Reader) (*COCOGroundTruth, error) {
+	const want = "a COCO instances object {images, annotations, categories}"
+	s := newJSONScanner(r)
+	k, err := s.startValue()
+	if err != nil {
+		return nil, s.fail(path, want, err)
 	}
-	if raw.Images == nil {
-		return nil, fmt.Errorf("metrics: %s: no \"images\" list, want a COCO instances file", path)
-	}
-	if raw.Categories == nil {
-		return nil, fmt.Errorf("metrics: %s: no \"categories\" list, want a COCO instances file", path)
+	if k != '{' {
+		return nil, fmt.Errorf("metrics: %s:%d: the file is a JSON %s, want %s", path, s.line, kindName(k), want)
 	}
 	gt := &COCOGroundTruth{Path: path}
-	seen := map[int64]int{}
-	for i, im := range *raw.Images {
-		id, err := cocoID(im.ID)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %s: images[%d]: id: %w", path, i, err)
-		}
-		if j, dup := seen[id]; dup {
-			return nil, fmt.Errorf("metrics: %s: images[%d] and images[%d] have the same id %d, want unique image ids", path, j, i, id)
-		}
-		seen[id] = i
-		gt.Images = append(gt.Images, COCOImage{ID: id, FileName: im.FileName, Width: int(im.Width), Height: int(im.Height)})
-	}
-	clear(seen)
-	for i, c := range *raw.Categories {
-		id, err := cocoID(c.ID)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %s: categories[%d]: id: %w", path, i, err)
-		}
-		if j, dup := seen[id]; dup {
-			return nil, fmt.Errorf("metrics: %s: categories[%d] and categories[%d] have the same id %d, want unique category ids", path, j, i, id)
-		}
-		seen[id] = i
-		gt.Categories = append(gt.Categories, COCOCategory{ID: id, Name: c.Name})
-	}
-	clear(seen)
-	gt.Annotations = make([]COCOAnnotation, 0, len(raw.Annotations))
-	for i, a := range raw.Annotations {
-		var ann COCOAnnotation
+	var haveImages, haveCats bool
+	err = s.object(cocoTopKeys, func(f int) error {
 		var err error
-		where := func(field string) string { return fmt.Sprintf("metrics: %s: annotations[%d]: %s", path, i, field) }
-		if ann.ID, err = cocoID(a.ID); err != nil {
-			return nil, fmt.Errorf("%s: %w", where("id"), err)
+		switch f {
+		case 0:
+			gt.Images = nil
+			haveImages, err = s.list(path, "images", func(i int) error {
+				im, err := s.cocoImage(path, i)
+				gt.Images = append(gt.Images, im)
+				return err
+			})
+		case 1:
+			gt.Categories = nil
+			haveCats, err = s.list(path, "categories", func(i int) error {
+				c, err := s.cocoCategory(path, i)
+				gt.Categories = append(gt.Categories, c)
+				return err
+			})
+		case 2:
+			gt.Annotations = nil
+			_, err = s.list(path, "annotations", func(i int) error {
+				a, err := s.cocoAnnotation(path, i)
+				gt.Annotations = append(gt.Annotations, a)
+				return err
+			})
+		default:
+			err = s.skip()
 		}
-		if j, dup := seen[ann.ID]; dup {
-			return nil, fmt.Errorf("metrics: %s: annotations[%d] and annotations[%d] have the same id %d, want unique annotation ids", path, j, i, ann.ID)
-		}
-		seen[ann.ID] = i
-		if ann.ImageID, err = cocoID(a.ImageID); err != nil {
-			return nil, fmt.Errorf("%s (id %d): %w", where("image_id"), ann.ID, err)
-		}
-		if ann.CategoryID, err = cocoID(a.CategoryID); err != nil {
-			return nil, fmt.Errorf("%s (id %d): %w", where("category_id"), ann.ID, err)
-		}
-		if len(a.BBox) != 4 {
-			return nil, fmt.Errorf("%s (id %d): %d numbers, want x, y, w, h", where("bbox"), ann.ID, len(a.BBox))
-		}
-		ann.BBox = [4]float64(a.BBox)
-		if a.Area == nil {
-			return nil, fmt.Errorf("%s (id %d): missing, want a number (the area ranges test it)", where("area"), ann.ID)
-		}
-		ann.Area = *a.Area
-		if ann.IsCrowd, err = cocoFlag(a.IsCrowd); err != nil {
-			return nil, fmt.Errorf("%s (id %d): %w", where("iscrowd"), ann.ID, err)
-		}
-		gt.Annotations = append(gt.Annotations, ann)
-	}
-	return gt, nil
-}
-
-// cocoID converts a JSON number holding an integer (7 or 7.0) to int64.
-func cocoID(n *json.Number) (int64, error) {
-	if n == nil {
-		return 0, errors.New("missing, want an integer")
-	}
-	if v, err := strconv.ParseInt(string(*n), 10, 64); err == nil {
-		return v, nil
-	}
-	f, err := strconv.ParseFloat(string(*n), 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("%s, want an integer", *n)
-	}
-	return int64(f), nil
-}
-
-// cocoFlag reads iscrowd: absent or null is false, else a number (non-zero is true) or
-// a boolean.
-func cocoFlag(raw json.RawMessage) (bool, error) {
-	s := string(bytes.TrimSpace(raw))
-	switch s {
-	case "", "null", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
+		return err
+	})
 	if err != nil {
-		return false, fmt.Errorf("%s, want 0, 1, false or true", s)
+		return nil, s.fail(path, want, err)
 	}
-	return f != 0, nil
+	if _, err := s.peek(); err == nil {
+		return nil, fmt.Errorf("metrics: %s:%d: data after the instances object, want one object", path, s.line)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, s.fail(path, want, err)
+	}
+	if !haveImages {
+		return nil, fmt.Errorf("metrics: %s: no \"images\" list, want a COCO instances file", path)
+	}
+	if !haveCats {
+		return nil, fmt.Errorf("metrics: %s: no \"categories\" list, want a COCO instances file", path)
+	}
+	return gt, gt.checkUnique()
 }
 
-// jsonError turns a decoding error into one naming the file, the line and what was
-// expected.
-func jsonError(path string, data []byte, want string, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+// checkUnique refuses a duplicate image, category or annotation id.
+func (gt *COCOGroundTruth) checkUnique() error {
+	seen := make(map[int64]int, len(gt.Annotations))
+	for i, im := range gt.Images {
+		if j, dup := seen[im.ID]; dup {
+			return fmt.Errorf("metrics: %s: images[%d] and images[%d] have the same id %d, want unique image ids", gt.Path, j, i, im.ID)
+		}
+		seen[im.ID] = i
+	}
+	clear(seen)
+	for i, c := range gt.Categories {
+		if j, dup := seen[c.ID]; dup {
+			return fmt.Errorf("metrics: %s: categories[%d] and categories[%d] have the same id %d, want unique category ids", gt.Path, j, i, c.ID)
+		}
+		seen[c.ID] = i
+	}
+	clear(seen)
+	for i, a := range gt.Annotations {
+		if j, dup := seen[a.ID]; dup {
+			return fmt.Errorf("metrics: %s: annotations[%d] and annotations[%d] have the same id %d, want unique annotation ids", gt.Path, j, i, a.ID)
+		}
+		seen[a.ID] = i
+	}
+	return nil
+}
+
+// list reads a list field named name: an array, whose elements elem reads, or null
+// (absent: false).
+func (s *jsonScanner) list(path, name string, elem func(i int) error) (bool, error) {
+	k, err := s.startValue()
 	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("metrics: %s:%d: malformed JSON (%w), want %s", path, lineAt(data, se.Offset), err, want)
-	case errors.As(err, &te) && te.Field == "":
-		// The whole document has the wrong type (e.g. a results array given as the ground truth): say what was
-		// wanted in COCO terms, not as the Go type.
-		return fmt.Errorf("metrics: %s:%d: the file is a JSON %s, want %s (%w)", path, lineAt(data, te.Offset), te.Value, want, err)
-	case errors.As(err, &te):
-		return fmt.Errorf("metrics: %s:%d: field %q is a JSON %s, want %s (%w)", path, lineAt(data, te.Offset), te.Field, te.Value, te.Type, err)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("metrics: %s: empty or truncated JSON, want %s: %w", path, want, err)
-	default:
-		return fmt.Errorf("metrics: %s: %w (want %s)", path, err, want)
+	case err != nil:
+		return false, err
+	case k == '0':
+		_, err := s.literal()
+		return false, err
+	case k != '[':
+		return false, fmt.Errorf("metrics: %s:%d: %s: a JSON %s, want a list", path, s.line, name, kindName(k))
 	}
+	return true, s.array(elem)
 }
 
-// lineAt is the 1-based line of byte offset off in data.
-func lineAt(data []byte, off int64) int {
-	off = min(max(off, 0), int64(len(data)))
-	return bytes.Count(data[:off], []byte{'\n'}) + 1
+// cocoImage reads images[i].
+func (s *jsonScanner) cocoImage(path string, i int) (COCOImage, error) {
+	var im COCOImage
+	line, err := s.startObject(path, "images", i)
+	if err != nil {
+		return im, err
+	}
+	where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: images[%d]: %s", path, line, i, field) }
+	haveID := false
+	err = s.object(cocoImageKeys, func(f int) error {
+		switch f {
+		case 0:
+			n, err := s.numberOrNull()
+			if n == nil || err != nil {
+				haveID = false
+				return s.fieldError(err, where, "id", "an integer")
+			}
+			haveID = true
+			return s.wrap(n.integerErr(&im.ID), where, "id")
+		case 1:
+			name, err := s.stringOrNull()
+			im.FileName = name
+			return s.fieldError(err, where, "file_name", "a string")
+		case 2, 3:
+			n, err := s.numberOrNull()
+			if n == nil || err != nil {
+				return s.fieldError(err, where, cocoImageKeys[f], "a number")
+			}
+			v, err := n.float()
+			if f == 2 {
+				im.Width = int(v)
+			} else {
+				im.Height = int(v)
+			}
+			return s.wrap(err, where, cocoImageKeys[f])
+		}
+		return s.skip()
+	})
+	if err == nil && !haveID {
+		err = fmt.Errorf("%s: missing, want an integer", where("id"))
+	}
+	return im, err
 }
 
-// ReadCOCOResults reads a COCO results json file for gt; see [ParseCOCOResults].
+// cocoCategory reads categories[i].
+func (s *jsonScanner) cocoCategory(path string, i int) (COCOCategory, error) {
+	var c COCOCategory
+	line, err := s.startObject(path, "categories", i)
+	if err != nil {
+		return c, err
+	}
+	where := func(field string) string {
+		return fmt.Sprintf("metrics: %s:%d: categories[%d]: %s", path, line, i, field)
+	}
+	haveID := false
+	err = s.object(cocoCatKeys, func(f int) error {
+		switch f {
+		case 0:
+			n, err := s.numberOrNull()
+			if n == nil || err != nil {
+				haveID = false
+				return s.fieldError(err, where, "id", "an integer")
+			}
+			haveID = true
+			return s.wrap(n.integerErr(&c.ID), where, "id")
+		case 1:
+			name, err := s.stringOrNull()
+			c.Name = name
+			return s.fieldError(err, where, "name", "a string")
+		}
+		return s.skip()
+	})
+	if err == nil && !haveID {
+		err = fmt.Errorf("%s: missing, want an integer", where("id"))
+	}
+	return c, err
+}
+
+// cocoAnnotation reads annotations[i].
+func (s *jsonScanner) cocoAnnotation(path string, i int) (COCOAnnotation, error) {
+	var a COCOAnnotation
+	line, err := s.startObject(path, "annotations", i)
+	if err != nil {
+		return a, err
+	}
+	where := func(field string) string {
+		return fmt.Sprintf("metrics: %s:%d: annotations[%d]: %s", path, line, i, field)
+	}
+	var have [5]bool
+	nbox := 0
+	err = s.object(cocoAnnKeys, func(f int) error {
+		var err error
+		switch f {
+		case -1:
+			return s.skip()
+		case 3:
+			nbox, err = s.numbers(a.BBox[:])
+			return s.fieldError(err, where, "bbox", "x, y, w, h")
+		case 5:
+			a.IsCrowd, err = s.flag()
+			return s.fieldError(err, where, "iscrowd", "0, 1, false or true")
+		}
+		n, err := s.numberOrNull()
+		have[f] = n != nil
+		if n == nil || err != nil {
+			return s.fieldError(err, where, cocoAnnKeys[f], "a number")
+		}
+		switch f {
+		case 0:
+			err = n.integerErr(&a.ID)
+		case 1:
+			err = n.integerErr(&a.ImageID)
+		case 2:
+			err = n.integerErr(&a.CategoryID)
+		case 4:
+			a.Area, err = n.float()
+		}
+		return s.wrap(err, where, cocoAnnKeys[f])
+	})
+	switch {
+	case err != nil:
+		return a, err
+	case !have[0]:
+		return a, fmt.Errorf("%s: missing, want an integer", where("id"))
+	case !have[1]:
+		return a, fmt.Errorf("%s (id %d): missing, want an integer", where("image_id"), a.ID)
+	case !have[2]:
+		return a, fmt.Errorf("%s (id %d): missing, want an integer", where("category_id"), a.ID)
+	case nbox != 4:
+		return a, fmt.Errorf("%s (id %d): %d numbers, want x, y, w, h", where("bbox"), a.ID, nbox)
+	case !have[4]:
+		return a, fmt.Errorf("%s (id %d): missing, want a number (the area ranges test it)", where("area"), a.ID)
+	}
+	return a, nil
+}
+
+// ReadCOCOResults reads a COCO results json file for gt as a stream; see
+// [DecodeCOCOResults].
 func ReadCOCOResults(path string, gt *COCOGroundTruth) ([]COCODetection, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: COCO results: %w", err)
 	}
-	return ParseCOCOResults(path, data, gt)
+	defer f.Close()
+	return DecodeCOCOResults(path, f, gt)
 }
 
-type rawCOCOResult struct {
-	ImageID    json.RawMessage `json:"image_id"`
-	CategoryID *json.Number    `json:"category_id"`
-	BBox       []float64       `json:"bbox"`
-	Score      *float64        `json:"score"`
+// ParseCOCOResults parses the contents of a COCO results file named path; see
+// [DecodeCOCOResults].
+func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODetection, error) {
+	return DecodeCOCOResults(path, bytes.NewReader(data), gt)
+}
+
+// cocoResultKeys are the fields of a result that are read; others are skipped.
+var cocoResultKeys = []string{"image_id", "category_id", "bbox", "score"}
+
+// DecodeCOCOResults reads a COCO results file named path (the name is only used in
+// messages) from r: a JSON array of {"image_id", "category_id", "bbox": [x, y, w, h],
+// "score"} (other fields are skipped; a field given twice keeps its last value, as
+// Python's json does). It reads r as a stream through a small window, never holding
+// the whole file. As pycocotools' loadRes it gives each detection the area w*h and no
+// crowd flag, and refuses results for an image that is not in gt ("Results do not
+// correspond to current coco set"); detections of a category gt does not list are kept
+// here and left out (counted) by [EvaluateCOCO]. An empty array is valid here (no
+// detections: every AP is 0); pycocotools raises an IndexError on it. Ids may be
+// written 7 or 7.0; null is the same as an absent field. Errors name path, the line
+// and, for a bad result, its index and field, and what was expected.
+func DecodeCOCOResults(path string, r io.Reader, gt *COCOGroundTruth) ([]COCODetection, error) {
+	const want = "a COCO results array [{image_id, category_id, bbox, score}, ...]"
+	images := make(map[int64]struct{}, len(gt.Images))
+	for _, im := range gt.Images {
+		images[im.ID] = struct{}{}
+	}
+	s := newJSONScanner(r)
+	k, err := s.startValue()
+	if err != nil {
+		return nil, s.fail(path, want, err)
+	}
+	if k != '[' {
+		return nil, fmt.Errorf("metrics: %s:%d: the file is a JSON %s, want %s", path, s.line, kindName(k), want)
+	}
+	// Results go into fixed-size blocks, copied once into a slice of the exact length
+	// at the end: appending to one slice would copy it again and again as it grows.
+	var blocks [][]COCODetection
+	block := make([]COCODetection, 0, 4096)
+	lastImage, known := int64(0), false // the previous result's image (results come grouped)
+	err = s.array(func(i int) error {
+		d, line, err := s.cocoResult(path, i)
+		if err != nil {
+			return err
+		}
+		if !known || d.ImageID != lastImage {
+			if _, ok := images[d.ImageID]; !ok {
+				return fmt.Errorf("metrics: %s:%d: result %d: image_id %d is not an image of %s, want results for its images only", path, line, i, d.ImageID, gt.Path)
+			}
+			lastImage, known = d.ImageID, true
+		}
+		if len(block) == cap(block) {
+			blocks = append(blocks, block)
+			block = make([]COCODetection, 0, min(2*cap(block), 1<<16))
+		}
+		block = append(block, d)
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(path, want, err)
+	}
+	if _, err := s.peek(); err == nil {
+		return nil, fmt.Errorf("metrics: %s:%d: data after the results array, want one array", path, s.line)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, s.fail(path, want, err)
+	}
+	n := len(block)
+	for _, b := range blocks {
+		n += len(b)
+	}
+	dts := make([]COCODetection, 0, n)
+	for _, b := range blocks {
+		dts = append(dts, b...)
+	}
+	return append(dts, block...), nil
+}
+
+// cocoResult reads result i (an object) and returns it with the line it starts on.
+func (s *jsonScanner) cocoResult(path string, i int) (COCODetection, int, error) {
+	var d COCODetection
+	line, err := s.startObject(path, "result", i)
+	if err != nil {
+		return d, line, err
+	}
+	where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
+	var have [4]bool
+	nbox := 0
+	err = s.object(cocoResultKeys, func(f int) error {
+		if f < 0 {
+			return s.skip()
+		}
+		field := cocoResultKeys[f]
+		if f == 2 { // bbox
+			var err error
+			nbox, err = s.numbers(d.BBox[:])
+			return s.fieldError(err, where, field, "x, y, w, h")
+		}
+		n, err := s.numberOrNull()
+		if err != nil {
+			return s.fieldError(err, where, field, "a number")
+		}
+		have[f] = n != nil
+		if n == nil {
+			return nil
+		}
+		switch f {
+		case 0:
+			err = n.integerErr(&d.ImageID)
+		case 1:
+			err = n.integerErr(&d.CategoryID)
+		case 3:
+			d.Score, err = n.float()
+		}
+		return s.wrap(err, where, field)
+	})
+	switch {
+	case err != nil:
+		return d, line, err
+	case !have[0]:
+		return d, line, fmt.Errorf("%s: missing, want an integer", where("image_id"))
+	case !have[1]:
+		return d, line, fmt.Errorf("%s: missing, want an integer", where("category_id"))
+	case nbox != 4:
+		return d, line, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), nbox)
+	case !have[3]:
+		return d, line, fmt.Errorf("%s: missing, want a number", where("score"))
+	}
+	return d, line, nil
 }
 
 // COCOResultEntry is one entry of a COCO results file as written, before its
@@ -249,115 +473,102 @@ type COCOResultEntry struct {
 // ParseCOCOResultEntries parses a COCO results file named path, a JSON array
 // of {"image_id", "category_id", "bbox": [x, y, w, h], "score"} (other fields
 // are ignored), without a ground truth: image ids are kept as written, as an
-// integer or a string. Errors name path, the entry and its line.
+// integer or a string. It reads with the same scanner as DecodeCOCOResults;
+// errors name path, the entry and its line.
 func ParseCOCOResultEntries(path string, data []byte) ([]COCOResultEntry, error) {
 	const want = "a COCO results array [{image_id, category_id, bbox, score}, ...]"
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
+	s := newJSONScanner(bytes.NewReader(data))
+	k, err := s.startValue()
 	if err != nil {
-		return nil, jsonError(path, data, want, err)
+		return nil, s.fail(path, want, err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("metrics: %s:%d: JSON starts with %v, want %s", path, lineAt(data, dec.InputOffset()), tok, want)
+	if k != '[' {
+		return nil, fmt.Errorf("metrics: %s:%d: the file is a JSON %s, want %s", path, s.line, kindName(k), want)
 	}
 	entries := []COCOResultEntry{}
-	// Lines are counted incrementally from the previous entry: counting from the
-	// start of the file for every entry made loading quadratic (31 s for 100 000
-	// results).
-	line, lineOff := 1, int64(0)
-	for i := 0; dec.More(); i++ {
-		off := min(max(dec.InputOffset(), lineOff), int64(len(data)))
-		// The decoder stands before the comma that ends the previous entry:
-		// the entry starts after it and the blanks that follow.
-		for off < int64(len(data)) && bytes.IndexByte([]byte(", \t\r\n"), data[off]) >= 0 {
-			off++
-		}
-		line += bytes.Count(data[lineOff:off], []byte{'\n'})
-		lineOff = off
-		var r rawCOCOResult
-		if err := dec.Decode(&r); err != nil {
-			return nil, jsonError(path, data, want, err)
-		}
-		where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
-		e := COCOResultEntry{Index: i, Line: line}
-		if e.Image, e.ImageIsString, err = cocoImageKey(r.ImageID); err != nil {
-			return nil, fmt.Errorf("%s: %w", where("image_id"), err)
-		}
-		if e.CategoryID, err = cocoID(r.CategoryID); err != nil {
-			return nil, fmt.Errorf("%s: %w", where("category_id"), err)
-		}
-		if len(r.BBox) != 4 {
-			return nil, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), len(r.BBox))
-		}
-		e.BBox = [4]float64(r.BBox)
-		if r.Score == nil {
-			return nil, fmt.Errorf("%s: missing, want a number", where("score"))
-		}
-		e.Score = *r.Score
+	err = s.array(func(i int) error {
+		e, err := s.cocoResultEntry(path, i)
 		entries = append(entries, e)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail(path, want, err)
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, jsonError(path, data, want, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("metrics: %s:%d: data after the results array, want one array", path, lineAt(data, dec.InputOffset()))
+	if _, err := s.peek(); err == nil {
+		return nil, fmt.Errorf("metrics: %s:%d: data after the results array, want one array", path, s.line)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, s.fail(path, want, err)
 	}
 	return entries, nil
 }
 
-// cocoImageKey reads an image_id: an integer (as cocoID) or a string.
-func cocoImageKey(raw json.RawMessage) (string, bool, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", false, fmt.Errorf("%s: %w", raw, err)
-		}
-		return s, true, nil
-	}
-	var n *json.Number
-	if len(raw) > 0 && string(raw) != "null" {
-		v := json.Number(raw)
-		n = &v
-	}
-	id, err := cocoID(n)
+// cocoResultEntry reads result i (an object) with its image_id as written.
+func (s *jsonScanner) cocoResultEntry(path string, i int) (COCOResultEntry, error) {
+	e := COCOResultEntry{Index: i}
+	line, err := s.startObject(path, "result", i)
+	e.Line = line
 	if err != nil {
-		return "", false, err
+		return e, err
 	}
-	return strconv.FormatInt(id, 10), false, nil
-}
-
-// ParseCOCOResults parses a COCO results file named path (see
-// [ParseCOCOResultEntries]) for gt. As pycocotools' loadRes it gives each
-// detection the area w*h and no crowd flag, and refuses results for an image
-// that is not in gt ("Results do not correspond to current coco set"), or
-// whose image_id is a string; detections of a category gt does not list are
-// kept here and left out (counted) by [EvaluateCOCO]. An empty array is valid
-// here (no detections: every AP is 0); pycocotools raises an IndexError on it.
-// Errors name path, the entry and its line.
-func ParseCOCOResults(path string, data []byte, gt *COCOGroundTruth) ([]COCODetection, error) {
-	entries, err := ParseCOCOResultEntries(path, data)
-	if err != nil {
-		return nil, err
-	}
-	images := make(map[int64]struct{}, len(gt.Images))
-	for _, im := range gt.Images {
-		images[im.ID] = struct{}{}
-	}
-	dts := make([]COCODetection, 0, len(entries))
-	for _, e := range entries {
-		where := fmt.Sprintf("metrics: %s:%d: result %d: image_id", path, e.Line, e.Index)
-		if e.ImageIsString {
-			return nil, fmt.Errorf("%s %q is a string, want an integer image id of %s", where, e.Image, gt.Path)
+	where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
+	var have [4]bool
+	nbox := 0
+	err = s.object(cocoResultKeys, func(f int) error {
+		field := ""
+		if f >= 0 {
+			field = cocoResultKeys[f]
 		}
-		id, _ := strconv.ParseInt(e.Image, 10, 64)
-		if _, ok := images[id]; !ok {
-			return nil, fmt.Errorf("%s %d is not an image of %s, want results for its images only", where, id, gt.Path)
+		switch f {
+		case -1:
+			return s.skip()
+		case 2: // bbox
+			var err error
+			nbox, err = s.numbers(e.BBox[:])
+			return s.fieldError(err, where, field, "x, y, w, h")
+		case 0:
+			if c, err := s.peek(); err == nil && c == '"' {
+				e.Image, err = s.stringOrNull()
+				e.ImageIsString, have[0] = true, err == nil
+				return s.fieldError(err, where, field, "an integer or a string")
+			}
 		}
-		dts = append(dts, COCODetection{ImageID: id, CategoryID: e.CategoryID, BBox: e.BBox, Score: e.Score})
+		n, err := s.numberOrNull()
+		if err != nil && f == 0 {
+			return s.fieldError(err, where, field, "an integer or a string")
+		}
+		if err != nil {
+			return s.fieldError(err, where, field, "a number")
+		}
+		have[f] = n != nil
+		if n == nil {
+			return nil
+		}
+		switch f {
+		case 0:
+			var id int64
+			if err = n.integerErr(&id); err == nil {
+				e.Image = strconv.FormatInt(id, 10)
+			}
+		case 1:
+			err = n.integerErr(&e.CategoryID)
+		case 3:
+			e.Score, err = n.float()
+		}
+		return s.wrap(err, where, field)
+	})
+	switch {
+	case err != nil:
+		return e, err
+	case !have[0]:
+		return e, fmt.Errorf("%s: missing, want an integer or a string", where("image_id"))
+	case !have[1]:
+		return e, fmt.Errorf("%s: missing, want an integer", where("category_id"))
+	case nbox != 4:
+		return e, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), nbox)
+	case !have[3]:
+		return e, fmt.Errorf("%s: missing, want a number", where("score"))
 	}
-	return dts, nil
+	return e, nil
 }
 
 // EvaluateCOCO evaluates detections against a COCO ground truth as pycocotools'
@@ -389,13 +600,9 @@ func EvaluateCOCO(gt *COCOGroundTruth, dts []COCODetection) (COCOSummary, error)
 		}
 		gtBy[i] = append(gtBy[i], a)
 	}
-	dtBy := make([][]COCODetection, len(ids))
-	for j, d := range dts {
-		i, ok := index[d.ImageID]
-		if !ok {
-			return COCOSummary{}, fmt.Errorf("metrics: detection %d has image_id %d, not an image of %s", j, d.ImageID, gt.Path)
-		}
-		dtBy[i] = append(dtBy[i], d)
+	dtBy, err := groupByImage(dts, index)
+	if err != nil {
+		return COCOSummary{}, fmt.Errorf("metrics: %w, not an image of %s", err, gt.Path)
 	}
 	// The kept detections per category are known up front (each image's, cut to
 	// COCOMaxDets per category): reserve them rather than grow by appending.
@@ -421,6 +628,52 @@ func EvaluateCOCO(gt *COCOGroundTruth, dts []COCODetection) (COCOSummary, error)
 	}
 	e.droppedGT += droppedGT
 	return e.Summarize(), nil
+}
+
+// groupByImage splits dts by image: out[index[id]] holds the detections of image id in
+// their order in dts. When each image's detections are one run in dts (as results files
+// are usually written) the groups are sub-slices of dts; otherwise they share one new
+// array. It fails on a detection of an image not in index.
+func groupByImage(dts []COCODetection, index map[int64]int) ([][]COCODetection, error) {
+	pos := make([]int32, len(dts)) // image position of each detection
+	count := make([]int, len(index))
+	runs := true
+	for j := range dts {
+		id := dts[j].ImageID
+		if j > 0 && id == dts[j-1].ImageID {
+			pos[j] = pos[j-1]
+			count[pos[j]]++
+			continue
+		}
+		i, ok := index[id]
+		if !ok {
+			return nil, fmt.Errorf("detection %d has image_id %d", j, id)
+		}
+		if count[i] > 0 {
+			runs = false // a second run of the same image
+		}
+		pos[j] = int32(i)
+		count[i]++
+	}
+	out := make([][]COCODetection, len(index))
+	if runs {
+		for j := 0; j < len(dts); {
+			i := pos[j]
+			out[i] = dts[j : j+count[i] : j+count[i]]
+			j += count[i]
+		}
+		return out, nil
+	}
+	all := make([]COCODetection, len(dts))
+	off := 0
+	for i, n := range count {
+		out[i] = all[off : off : off+n]
+		off += n
+	}
+	for j, d := range dts {
+		out[pos[j]] = append(out[pos[j]], d)
+	}
+	return out, nil
 }
 
 // NewCOCOEvaluatorFor returns an empty evaluator for the categories of gt.

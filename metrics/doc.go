@@ -32,9 +32,10 @@
 //
 // # Average precision: two definitions
 //
-// [COCOEvaluator] (with [ReadCOCOGroundTruth], [ReadCOCOResults], [EvaluateCOCO]) is
-// pycocotools' COCOeval for boxes: the 12 summary numbers and per-category AP, crowds,
-// area ranges, maxDets, equal to pycocotools to the last bit on the committed cases
+// [COCOEvaluator] (with [ReadCOCOGroundTruth], [ReadCOCOResults], [EvaluateCOCO]; the
+// readers stream the JSON files, see [DecodeCOCOResults]) is pycocotools' COCOeval
+// for boxes: the 12 summary numbers and per-category AP, crowds, area ranges,
+// maxDets, equal to pycocotools to the last bit on the committed cases
 // (testdata/coco_cases). [AP50Accumulator] is its AP50 alone on box.Objects.
 // [UltralyticsAccumulator] is the second, different definition Ultralytics' `yolo val`
 // prints (IoU-first matching, trapezoid integral, P/R at the best mean F1). A number

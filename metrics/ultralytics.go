@@ -107,6 +107,7 @@ type UltralyticsAccumulator struct {
 	conf       []float64
 	cls        []int
 	correct    []uint16
+	tmp        []box.Detection // sort scratch
 }
 
 // NewUltralyticsAccumulator returns an empty accumulator for classes 0..numClasses-1.
@@ -132,7 +133,7 @@ func (u *UltralyticsAccumulator) Add(gts []box.Object, dets []box.Detection) err
 		}
 	}
 	sorted := slices.Clone(dets)
-	slices.SortStableFunc(sorted, func(a, b box.Detection) int { return cmp.Compare(b.Score, a.Score) })
+	u.tmp = sortByScoreDesc(sorted, u.tmp, func(d *box.Detection) float64 { return d.Score })
 	correct := UltralyticsMatch(gts, sorted)
 	for _, g := range gts {
 		u.gtCount[g.Class]++
@@ -195,16 +196,35 @@ type UltralyticsResult struct {
 // class with ground truth but no detections has AP, P and R 0. All zero when no class
 // has ground truth.
 func (u *UltralyticsAccumulator) Result() UltralyticsResult {
-	order := make([]int, len(u.conf))
-	for i := range order {
-		order[i] = i
+	type scored struct {
+		score float64
+		i     int
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(u.conf[b], u.conf[a]) })
+	order := make([]scored, len(u.conf))
+	for i, c := range u.conf {
+		order[i] = scored{c, i}
+	}
+	sortByScoreDesc(order, nil, func(x *scored) float64 { return x.score })
+	// Each class's detections in that order: a stable bucketing by class.
+	start := make([]int, u.numClasses+1)
+	for _, c := range u.cls {
+		start[c+1]++
+	}
+	for c := range u.numClasses {
+		start[c+1] += start[c]
+	}
+	byClass, next := make([]int, len(order)), slices.Clone(start[:u.numClasses])
+	for _, o := range order {
+		c := u.cls[o.i]
+		byClass[next[c]] = o.i
+		next[c]++
+	}
 	const eps = 1e-16
 	xs := linspace(0, 1, 1000)
 	recallX := linspace(0, 1, 101)
 	var res UltralyticsResult
 	var pCurves, rCurves [][]float64
+	var negConfBuf, recallBuf, precisionBuf, mrec, mpre []float64 // reused by the classes
 	for c := range u.numClasses {
 		nl := u.gtCount[c]
 		if nl == 0 {
@@ -212,36 +232,24 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 		}
 		line := UltralyticsClass{Class: c, GT: nl}
 		pc, rc := make([]float64, len(xs)), make([]float64, len(xs))
-		var negConf []float64
-		var tpc [COCOIoUThresholds][]float64
-		var fpc [COCOIoUThresholds][]float64
-		for _, i := range order {
-			if u.cls[i] != c {
-				continue
+		idx := byClass[start[c]:start[c+1]]
+		if n := len(idx); n > 0 {
+			negConf, recall, precision := grow(&negConfBuf, n), grow(&recallBuf, n), grow(&precisionBuf, n)
+			for k, i := range idx {
+				negConf[k] = -u.conf[i]
 			}
-			negConf = append(negConf, -u.conf[i])
+			var aps [COCOIoUThresholds]float64
 			for t := range COCOIoUThresholds {
-				prevT, prevF := 0.0, 0.0
-				if n := len(tpc[t]); n > 0 {
-					prevT, prevF = tpc[t][n-1], fpc[t][n-1]
-				}
-				if u.correct[i]&(1<<t) != 0 {
-					prevT++
-				} else {
-					prevF++
-				}
-				tpc[t] = append(tpc[t], prevT)
-				fpc[t] = append(fpc[t], prevF)
-			}
-		}
-		if len(negConf) > 0 {
-			aps := make([]float64, COCOIoUThresholds)
-			for t := range COCOIoUThresholds {
-				n := len(tpc[t])
-				recall, precision := make([]float64, n), make([]float64, n)
-				for i := range n {
-					recall[i] = tpc[t][i] / (float64(nl) + eps)
-					precision[i] = tpc[t][i] / (tpc[t][i] + fpc[t][i])
+				// Cumulative TP and FP counts (exact integers in float64, as the cumsum).
+				tp, fp := 0.0, 0.0
+				for k, i := range idx {
+					if u.correct[i]&(1<<t) != 0 {
+						tp++
+					} else {
+						fp++
+					}
+					recall[k] = tp / (float64(nl) + eps)
+					precision[k] = tp / (tp + fp)
 				}
 				if t == 0 {
 					for i, x := range xs {
@@ -249,10 +257,10 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 						pc[i] = interp(-x, negConf, precision, 1, precision[n-1])
 					}
 				}
-				aps[t] = computeAP(recall, precision, recallX)
+				aps[t] = computeAP(recall, precision, recallX, grow(&mrec, n+2), grow(&mpre, n+2))
 			}
 			line.AP50 = aps[0]
-			line.AP = npMean(aps)
+			line.AP = npMean(aps[:])
 		}
 		pCurves = append(pCurves, pc)
 		rCurves = append(rCurves, rc)
@@ -293,11 +301,19 @@ func (u *UltralyticsAccumulator) Result() UltralyticsResult {
 // computeAP is Ultralytics' compute_ap with method "interp": the recall and precision
 // curves with sentinels prepended and appended, the precision envelope (running
 // maximum from the right), interpolated at the points x and integrated by np.trapz.
-func computeAP(recall, precision, x []float64) float64 {
-	mrec := append(append([]float64{0}, recall...), 1)
-	mpre := append(append([]float64{1}, precision...), 0)
+// mrec and mpre are scratch space of len(recall)+2.
+func computeAP(recall, precision, x, mrec, mpre []float64) float64 {
+	n := len(recall)
+	mrec[0], mpre[0] = 0, 1
+	copy(mrec[1:], recall)
+	copy(mpre[1:], precision)
+	mrec[n+1], mpre[n+1] = 1, 0
 	for i := len(mpre) - 2; i >= 0; i-- {
-		mpre[i] = math.Max(mpre[i], mpre[i+1])
+		// np.maximum.accumulate: the values are precisions in [0, 1], never NaN or -0,
+		// so a comparison is math.Max.
+		if mpre[i+1] > mpre[i] {
+			mpre[i] = mpre[i+1]
+		}
 	}
 	y := make([]float64, len(x))
 	for i, v := range x {

@@ -112,10 +112,23 @@ Flags:
 		return err
 	}
 	out.Images, out.Detections = len(gt.Images), len(dts)
+	// The two definitions are independent: evaluate them side by side.
+	var ultra metrics.UltralyticsResult
+	var ultraErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ultra, ultraErr = ultralyticsFromCOCO(gt, dts)
+	}()
 	sum, err := metrics.EvaluateCOCO(gt, dts)
+	<-done
 	if err != nil {
 		return err
 	}
+	if ultraErr != nil {
+		return ultraErr
+	}
+	out.Ultralytics = ultra
 	out.COCO = sum.Stats
 	out.Dropped = evalDropped{GT: sum.DroppedGT, Dets: sum.DroppedDets}
 	names := map[int64]string{}
@@ -124,9 +137,6 @@ Flags:
 	}
 	for _, c := range sum.PerCategory {
 		out.PerCategory = append(out.PerCategory, evalCategory{COCOCategoryResult: c, Name: names[c.CategoryID]})
-	}
-	if out.Ultralytics, err = ultralyticsFromCOCO(gt, dts); err != nil {
-		return err
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -217,22 +227,45 @@ func ultralyticsFromCOCO(gt *metrics.COCOGroundTruth, dts []metrics.COCODetectio
 		b := a.BBox
 		objs[i] = append(objs[i], box.Object{Box: box.Box{X1: b[0], Y1: b[1], X2: b[0] + b[2], Y2: b[1] + b[3]}, Class: c})
 	}
-	dets := make([][]box.Detection, len(ids))
-	for _, d := range dts {
-		c, ok := class[d.CategoryID]
-		if !ok {
-			continue
+	// The detections of each image, as indices into dts in file order (a counting sort
+	// by image), converted one image at a time.
+	imageOf := make([]int32, len(dts))
+	start := make([]int, len(ids)+1)
+	for j, d := range dts {
+		var i int
+		if j > 0 && d.ImageID == dts[j-1].ImageID {
+			i = int(imageOf[j-1]) // results come grouped by image: look each up once
+		} else {
+			i = pos[d.ImageID]
 		}
-		i := pos[d.ImageID]
-		b := d.BBox
-		dets[i] = append(dets[i], box.Detection{Box: box.Box{X1: b[0], Y1: b[1], X2: b[0] + b[2], Y2: b[1] + b[3]}, Score: d.Score, Class: c})
+		imageOf[j] = int32(i)
+		start[i+1]++
+	}
+	for i := range ids {
+		start[i+1] += start[i]
+	}
+	byImage, next := make([]int32, len(dts)), slices.Clone(start)
+	for j, i := range imageOf {
+		byImage[next[i]] = int32(j)
+		next[i]++
 	}
 	u, err := metrics.NewUltralyticsAccumulator(len(cats))
 	if err != nil {
 		return metrics.UltralyticsResult{}, err
 	}
+	var dets []box.Detection
 	for i := range ids {
-		if err := u.Add(objs[i], dets[i]); err != nil {
+		dets = dets[:0]
+		for _, j := range byImage[start[i]:start[i+1]] {
+			d := &dts[j]
+			c, ok := class[d.CategoryID]
+			if !ok {
+				continue
+			}
+			b := d.BBox
+			dets = append(dets, box.Detection{Box: box.Box{X1: b[0], Y1: b[1], X2: b[0] + b[2], Y2: b[1] + b[3]}, Score: d.Score, Class: c})
+		}
+		if err := u.Add(objs[i], dets); err != nil {
 			return metrics.UltralyticsResult{}, fmt.Errorf("image %d: %w", ids[i], err)
 		}
 	}
