@@ -182,6 +182,11 @@ type Config struct {
 	Shard, Shards int
 	// Progress, when set, is called after each image with the number done so far.
 	Progress func(done, total int)
+	// CheckInputs, when set, is called once the dataset is open and before any
+	// image runs, with every file the run reads (InputFiles): a caller about to
+	// write outputs refuses there an output that is one of them. Its error ends
+	// Run.
+	CheckInputs func(inputs []InputFile) error
 }
 
 // DefaultConfig returns a Config with DefaultSettings and nothing to run yet.

@@ -39,6 +39,7 @@ import (
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/internal/faults"
 )
 
 // GCPercent is the garbage-collection target (GOGC) the detparity command runs
@@ -94,6 +95,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.CheckInputs != nil {
+		if err := cfg.CheckInputs(cfg.inputFiles(ds)); err != nil {
+			return nil, err
+		}
+	}
 	res, err := runLoader(ctx, cfg, datasetLoader{ds: ds, data: cfg.Data}, ds.Orphans)
 	if err != nil {
 		return nil, err
@@ -118,6 +124,11 @@ func RunSource(ctx context.Context, cfg Config, src Source) (*Result, error) {
 	}
 	if src == nil || src.Len() == 0 {
 		return nil, errors.New("parity: the source has no image")
+	}
+	if cfg.CheckInputs != nil {
+		if err := cfg.CheckInputs(cfg.inputFiles(nil)); err != nil {
+			return nil, err
+		}
 	}
 	return runLoader(ctx, cfg, sourceLoader{src: src, data: cfg.Data}, nil)
 }
@@ -190,8 +201,13 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*R
 	if err != nil {
 		return nil, err
 	}
+	faults.At(pointFinish)
 	if err := col.finish(); err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		// Cancelled while the totals were computed: no result either.
+		return nil, interruptedError(ctx, len(order), len(order))
 	}
 	res.timing = tm
 	res.keepStages(e)

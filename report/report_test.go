@@ -229,7 +229,7 @@ func TestWriteDirOnFixtures(t *testing.T) {
 	opt.MinF1 = 0.5
 	dir := filepath.Join(t.TempDir(), "out", "report") // created by WriteDir
 	r := fixtureReport(t, opt)
-	require.NoError(t, r.WriteDir(dir))
+	require.NoError(t, r.WriteDir(context.Background(), dir))
 	files := readDir(t, dir)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
@@ -242,7 +242,7 @@ func TestWriteDirOnFixtures(t *testing.T) {
 
 	// Rendering is deterministic: a second report of the same run gives the same bytes.
 	dir2 := t.TempDir()
-	require.NoError(t, fixtureReport(t, opt).WriteDir(dir2))
+	require.NoError(t, fixtureReport(t, opt).WriteDir(context.Background(), dir2))
 	for name, b := range readDir(t, dir2) {
 		assert.True(t, bytes.Equal(files[name], b), "%s differs between two renderings", name)
 	}

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/detparity/detparity/letterbox"
@@ -70,8 +68,6 @@ Flags:
 	}
 	cfg.Backends[1] = *other
 	cfg.Progress = progressBar(stderr, *quiet, "images")
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	rep, err := parity.CompareBackends(ctx, cfg)
 	if err != nil {
 		return err

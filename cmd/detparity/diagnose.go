@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"github.com/detparity/detparity/parity"
 )
@@ -69,8 +67,6 @@ Flags:
 	}
 	cfg.Candidates = parity.SplitPipelines(*pipes)
 	cfg.Progress = progressBar(stderr, *quiet, "image passes")
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	res, err := parity.Diagnose(ctx, cfg)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/dataset/opencv"
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/letterbox"
 )
 
@@ -77,6 +78,17 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("%w: --pipeline: %v", errUsage, err)
 	}
+	outs := []outset.Path{{Role: "--out", Name: *out}, {Role: "--geometry-out", Name: *geoOut}}
+	if err := checkOutputs(outs, []outset.Path{{Role: "the --in image", Name: *in}}); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Name != "" {
+			if err := checkWritable(o.Name); err != nil {
+				return err
+			}
+		}
+	}
 	var dec dataset.Decoder = opencv.Decoder{}
 	if spec.DecoderName() == letterbox.DecoderGo {
 		dec = dataset.GoDecoder{}
@@ -98,9 +110,7 @@ Flags:
 	for i, j := 0, 0; i < len(res.Pix); i, j = i+3, j+4 {
 		rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = res.Pix[i], res.Pix[i+1], res.Pix[i+2], 255
 	}
-	if err := writeAtomic(*out, func(w io.Writer) error { return png.Encode(w, rgba) }); err != nil {
-		return err
-	}
+	files := []outset.File{{Path: *out, Write: func(w io.Writer) error { return png.Encode(w, rgba) }}}
 	g := plan.Geometry()
 	if *geoOut != "" {
 		pg := preprocessGeometry{
@@ -108,17 +118,17 @@ Flags:
 			ScaleX: g.ScaleX, ScaleY: g.ScaleY, ResizedW: g.ResizedW, ResizedH: g.ResizedH,
 			PadTop: g.PadTop, PadLeft: g.PadLeft, PadBottom: g.PadBottom, PadRight: g.PadRight, Order: spec.Order.String(),
 		}
-		err := writeAtomic(*geoOut, func(w io.Writer) error {
+		files = append(files, outset.File{Path: *geoOut, Write: func(w io.Writer) error {
 			b, err := json.MarshalIndent(pg, "", "  ")
 			if err != nil {
 				return err
 			}
 			_, err = w.Write(append(b, '\n'))
 			return err
-		})
-		if err != nil {
-			return err
-		}
+		}})
+	}
+	if err := writeOutputs(ctx, files); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "%s: %dx%d -> %dx%d (resized %dx%d, pad t/l/b/r %d/%d/%d/%d), %s order, decoder %s\n",
 		*out, g.SrcW, g.SrcH, g.DstW, g.DstH, g.ResizedW, g.ResizedH, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, spec.Order, dec.Name())

@@ -20,8 +20,11 @@ type Path struct {
 // Distinct refuses, before any work, an output that is the same file as an input
 // or as another output: the same path, a symbolic link to it, a hard link, or a
 // path through a linked folder. Empty names are ignored. The error names both
-// roles and wraps ErrCollision.
+// roles and wraps ErrCollision. An input is looked at (one stat) only when some
+// output exists already: a file not there yet cannot be an input.
 func Distinct(outputs, inputs []Path) error {
+	var existing []int
+	stats := make([]os.FileInfo, len(outputs))
 	for i, o := range outputs {
 		if o.Name == "" {
 			continue
@@ -31,8 +34,25 @@ func Distinct(outputs, inputs []Path) error {
 				return fmt.Errorf("%s %s is also %s %s: %w", o.Role, o.Name, p.Role, p.Name, ErrCollision)
 			}
 		}
-		for _, in := range inputs {
-			if in.Name != "" && sameFile(o.Name, in.Name) {
+		if st, err := os.Stat(o.Name); err == nil {
+			stats[i] = st
+			existing = append(existing, i)
+		}
+	}
+	if len(existing) == 0 {
+		return nil
+	}
+	for _, in := range inputs {
+		if in.Name == "" {
+			continue
+		}
+		st, err := os.Stat(in.Name)
+		if err != nil {
+			continue
+		}
+		for _, i := range existing {
+			if os.SameFile(stats[i], st) {
+				o := outputs[i]
 				return fmt.Errorf("%s %s is also %s %s: %w", o.Role, o.Name, in.Role, in.Name, ErrCollision)
 			}
 		}

@@ -39,10 +39,18 @@ func ExampleWrite() {
 
 // An output that is also an input is refused before any work.
 func ExampleDistinct() {
-	err := outset.Distinct([]outset.Path{{Role: "--out", Name: "model.onnx"}}, []outset.Path{{Role: "the --model file", Name: "./model.onnx"}})
-	fmt.Println(err)
+	dir, _ := os.MkdirTemp("", "outset")
+	defer os.RemoveAll(dir)
+	model := filepath.Join(dir, "model.onnx")
+	os.WriteFile(model, []byte("onnx"), 0o644)
+	os.Symlink(model, filepath.Join(dir, "latest.onnx"))
+	err := outset.Distinct([]outset.Path{{Role: "--out", Name: filepath.Join(dir, "latest.onnx")}},
+		[]outset.Path{{Role: "the --model file", Name: model}})
 	fmt.Println(errors.Is(err, outset.ErrCollision))
+	err = outset.Distinct([]outset.Path{{Role: "--out", Name: filepath.Join(dir, "run.json")}},
+		[]outset.Path{{Role: "the --model file", Name: model}})
+	fmt.Println(err)
 	// Output:
-	// --out model.onnx is also the --model file ./model.onnx: an output may not overwrite an input or another output of the same command
 	// true
+	// <nil>
 }
