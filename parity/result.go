@@ -22,21 +22,38 @@ import (
 // Result is everything one run measured. Its JSON form (WriteJSON) is
 // deterministic: same inputs, same bytes; ReadJSON reads it back.
 type Result struct {
-	Model string `json:"model"` // the first model
-	// Models are all the models run, in order (Model is Models[0]).
-	Models   []string `json:"models"`
-	Data     string   `json:"data"`
-	InputW   int      `json:"input_w"` // the first model's input size
-	InputH   int      `json:"input_h"`
-	Classes  []string `json:"classes"`
-	Conf     float64  `json:"conf"`
-	MatchIoU float64  `json:"match_iou"`
-	NMSIoU   float64  `json:"nms_iou"`
-	Floor    float64  `json:"score_floor"`
+	// Format is the version of the JSON form (ResultFormat): ReadJSON reads
+	// only its own.
+	Format int    `json:"format"`
+	Model  string `json:"model"` // the first model
+	// Models are all the models run, in order (Model is Models[0]);
+	// ModelSHA256 the SHA-256 (hex) of each file's bytes, in the same order:
+	// runs compare (Merge, Compare) by what they ran, not by its path.
+	Models      []string `json:"models"`
+	ModelSHA256 []string `json:"model_sha256"`
+	Data        string   `json:"data"`
+	// DataSHA256 is the hash of the whole dataset (dataset.Dataset.Hash: the
+	// sorted image names, the label bytes and the class names; not the pixels),
+	// the same for every shard; empty for a run over a Source (RunSource).
+	DataSHA256 string   `json:"data_sha256"`
+	InputW     int      `json:"input_w"` // the first model's input size
+	InputH     int      `json:"input_h"`
+	Classes    []string `json:"classes"`
+	// The settings (Settings) the numbers depend on; Workers, Loaders and
+	// Threads are not kept: results do not depend on them.
+	Conf         float64 `json:"conf"`
+	MatchIoU     float64 `json:"match_iou"`
+	NMSIoU       float64 `json:"nms_iou"`
+	Floor        float64 `json:"score_floor"`
+	Bins         int     `json:"bins"`
+	Layout       string  `json:"layout"`
+	StrictLabels bool    `json:"strict_labels"`
 	// Reference is the reference predictions file compared with (Config.Reference),
-	// ReferenceFloor the floor of that comparison; empty / 0 without one.
-	Reference      string  `json:"reference,omitempty"`
-	ReferenceFloor float64 `json:"reference_floor,omitempty"`
+	// ReferenceSHA256 its hash, ReferenceFloor the floor of that comparison;
+	// empty / 0 without one.
+	Reference       string  `json:"reference,omitempty"`
+	ReferenceSHA256 string  `json:"reference_sha256,omitempty"`
+	ReferenceFloor  float64 `json:"reference_floor,omitempty"`
 	// Images is the number of images found (in the shard, for a sharded run);
 	// Evaluated + len(Failed) == Images.
 	Images int `json:"images"`
@@ -785,7 +802,12 @@ func ReadJSON(path string) (*Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("parity: %s: not a detparity run result (detparity run --out): %w", path, err)
 	}
-	if len(r.Pipelines) == 0 {
+	switch {
+	case r.Format == 0:
+		return nil, fmt.Errorf("parity: %s: no format version: written by a detparity older than format %d, which does not record what it compared (the models' and the dataset's hashes); run it again", path, ResultFormat)
+	case r.Format != ResultFormat:
+		return nil, fmt.Errorf("parity: %s: format %d, this detparity reads format %d; run it again with this version", path, r.Format, ResultFormat)
+	case len(r.Pipelines) == 0:
 		return nil, fmt.Errorf("parity: %s: no pipelines, expected a detparity run result", path)
 	}
 	for i := range r.Pipelines {

@@ -100,10 +100,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
+	hash, err := ds.Hash(ctx, cfg.Settings.dataOptions())
+	if err != nil {
+		return nil, err
+	}
 	res, err := runLoader(ctx, cfg, datasetLoader{ds: ds, data: cfg.Data}, ds.Orphans)
 	if err != nil {
 		return nil, err
 	}
+	res.DataSHA256 = hash
 	res.DataWarnings = ds.Warnings
 	// Image names are relative to the dataset's image folder (JPEGImages/ for VOC).
 	res.imageDir = ds.ImagesDir()
@@ -146,6 +151,10 @@ func (c Config) shardOrder(total int) []int {
 }
 
 func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*Result, error) {
+	id, err := identify(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	order := cfg.shardOrder(ld.len())
 	models := cfg.modelList()
 	refs := make([]modelRef, len(models))
@@ -180,6 +189,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string) (*R
 		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
 		Images: len(order), Failed: []FailedImage{}, Orphans: orphans, fromRun: true,
 	}
+	id.stamp(res, cfg.Settings)
 	if res.Orphans == nil {
 		res.Orphans = []string{}
 	}
