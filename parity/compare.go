@@ -81,6 +81,10 @@ type Comparison struct {
 	// labels: the value each side used and what it affects), or, with
 	// Thresholds.AllowDifferent, the model or the dataset.
 	Differences []string
+	// Unchecked are the limits that were not applied, with why: PSI and W1
+	// limits on a sample smaller than metrics.DriftThresholds.MinSamples, whose
+	// noise alone would exceed them.
+	Unchecked []string
 	// Failures are the threshold checks that failed, each naming the limit; empty
 	// when B passes.
 	Failures []string
@@ -172,9 +176,20 @@ func (c *Comparison) check(th Thresholds) []string {
 				out = append(out, fmt.Sprintf("%s of the %s scores is %.4g, more than %s %g", name, d.Sample, v, flag, limit))
 			}
 		}
-		over("PSI", "--max-psi", d.PSI, th.MaxPSI)
 		over("KS D", "--max-ks", d.KS, th.MaxKS)
-		over("W1", "--max-w1", d.W1, th.MaxW1)
+		if minN := metrics.DefaultDriftThresholds().MinSamples; d.NA < minN || d.NB < minN {
+			for _, l := range []struct {
+				flag  string
+				limit float64
+			}{{"--max-psi", th.MaxPSI}, {"--max-w1", th.MaxW1}} {
+				if l.limit > 0 {
+					c.Unchecked = append(c.Unchecked, fmt.Sprintf("%s on the %s scores: %d and %d scores, fewer than %d", l.flag, d.Sample, d.NA, d.NB, minN))
+				}
+			}
+		} else {
+			over("PSI", "--max-psi", d.PSI, th.MaxPSI)
+			over("W1", "--max-w1", d.W1, th.MaxW1)
+		}
 		level := strings.SplitN(d.Drift, " ", 2)[0]
 		if (th.FailOnDrift == "minor" && level != "none") || (th.FailOnDrift == "major" && level == "major") {
 			out = append(out, fmt.Sprintf("the %s scores drift: %s (--fail-on-drift %s)", d.Sample, d.Drift, th.FailOnDrift))
@@ -202,15 +217,16 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	boot := func(name string, d metrics.BootstrapDelta) {
 		fmt.Fprintf(tw, "%-16s\t%.4f\t%.4f\t%s\t[%+.4f, %+.4f]\t%s\t\n", name, d.A, d.B, d.Symbol(), d.Lo, d.Hi, pString(d.P, c.Bootstrap.Resamples))
 	}
-	plain := func(name string, a, b float64) {
-		fmt.Fprintf(tw, "%-16s\t%.4f\t%.4f\t%+.4f\t\t\t\n", name, a, b, b-a)
+	plain := func(name string, a, b float64, okA, okB bool) {
+		delta := statCell("%+.4f", b-a, okA && okB)
+		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t\t\t\n", name, statCell("%.4f", a, okA), statCell("%.4f", b, okB), delta)
 	}
 	boot("F1", c.Bootstrap.F1)
-	plain("precision", c.PA.Precision, c.PB.Precision)
-	plain("recall", c.PA.Recall, c.PB.Recall)
+	plain("precision", c.PA.Precision, c.PB.Precision, c.PA.precisionDefined(), c.PB.precisionDefined())
+	plain("recall", c.PA.Recall, c.PB.Recall, c.PA.recallDefined(), c.PB.recallDefined())
 	boot("AP50 (bootstrap)", c.Bootstrap.AP50)
-	plain("AP50 (COCO)", c.PA.AP50, c.PB.AP50)
-	plain("AP (COCO)", c.PA.AP, c.PB.AP)
+	plain("AP50 (COCO)", c.PA.AP50, c.PB.AP50, apDefined(c.PA.AP50), apDefined(c.PB.AP50))
+	plain("AP (COCO)", c.PA.AP, c.PB.AP, apDefined(c.PA.AP), apDefined(c.PB.AP))
 	fmt.Fprintf(tw, "%-16s\t", "TP / FP / FN")
 	fmt.Fprintf(tw, "%d / %d / %d\t%d / %d / %d\t\t\t\t\n", c.PA.TP, c.PA.FP, c.PA.FN, c.PB.TP, c.PB.FP, c.PB.FN)
 	if err := tw.Flush(); err != nil {
@@ -221,13 +237,19 @@ func (c *Comparison) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "  sample\tn A\tn B\tKS D\tKS p\tW1\tJS (bits)\tPSI\tdrift")
 	for _, d := range []Distance{c.GTBest, c.Detections} {
 		if d.NA == 0 || d.NB == 0 {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t\t\t\t\t\t(empty sample)\n", d.Sample, d.NA, d.NB)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s: an empty sample\n", d.Sample, d.NA, d.NB, NA, NA, NA, NA, NA, NA)
 			continue
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%.4f\t%.3g\t%.4f\t%.4f\t%.4f\t%s\n", d.Sample, d.NA, d.NB, d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(c.Unchecked) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, u := range c.Unchecked {
+		fmt.Fprintln(w, "NOT CHECKED "+u)
 	}
 	if c.Passed() {
 		fmt.Fprintln(w, "\nPASS")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/internal/textsafe"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
@@ -894,9 +895,9 @@ func flatEnd(src []byte, i int) (int, bool) {
 // then the distances of every pipeline from the first one (the JSON form has
 // every pair).
 func (r *Result) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", strings.Join(r.Models, ", "), r.InputW, r.InputH, strings.Join(r.Classes, ","))
+	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", textsafe.Name(strings.Join(r.Models, ", ")), r.InputW, r.InputH, textsafe.Name(strings.Join(r.Classes, ",")))
 	fmt.Fprintf(w, "data  %s: %d images, %d evaluated, %d failed; conf > %g, match IoU >= %g, NMS IoU %g\n\n",
-		r.Data, r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
+		textsafe.Name(r.Data), r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
 	if r.Shard != "" {
 		fmt.Fprintf(w, "shard %s of the dataset's %d images ('detparity merge' combines the shards' --out files)\n", r.Shard, r.DatasetImages)
 	}
@@ -906,11 +907,13 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%-*s %7s %7s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n", nw, "pipeline", "images", "failed", "GT", "TP", "FP", "FN", "P", "R", "F1", "AP50", "AP")
 	for _, p := range r.Pipelines {
-		fmt.Fprintf(w, "%-*s %7d %7d %6d %6d %6d %6d %6.3f %6.3f %6.3f %6.3f %6.3f\n", nw, p.Name, p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN, p.Precision, p.Recall, p.F1, p.AP50, p.AP)
+		fmt.Fprintf(w, "%-*s %7d %7d %6d %6d %6d %6d %6s %6s %6s %6s %6s\n", nw, textsafe.Name(p.Name), p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN,
+			statCell("%6.3f", p.Precision, p.precisionDefined()), statCell("%6.3f", p.Recall, p.recallDefined()), statCell("%6.3f", p.F1, p.f1Defined()),
+			statCell("%6.3f", p.AP50, apDefined(p.AP50)), statCell("%6.3f", p.AP, apDefined(p.AP)))
 	}
 	fmt.Fprintln(w, "\npipelines as run:")
 	for _, p := range r.Pipelines {
-		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, p.Name, p.Spec, p.Size, p.Decoder)
+		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, textsafe.Name(p.Name), textsafe.Name(p.Spec), p.Size, p.Decoder)
 	}
 	if len(r.Pipelines) > 1 {
 		first := r.Pipelines[0].Name
@@ -919,22 +922,26 @@ func (r *Result) WriteTable(w io.Writer) error {
 			if d.A != first {
 				continue
 			}
-			fmt.Fprintf(w, "  %-10s %-*s D=%.3f p=%.3g W1=%.3f JS=%.3f PSI=%.3g drift %s (n=%d, %d)\n", d.Sample, nw, d.B, d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift, d.NA, d.NB)
+			if d.NA == 0 || d.NB == 0 {
+				fmt.Fprintf(w, "  %-10s %-*s %s: an empty sample (n=%d, %d)\n", d.Sample, nw, textsafe.Name(d.B), NA, d.NA, d.NB)
+				continue
+			}
+			fmt.Fprintf(w, "  %-10s %-*s D=%.3f p=%.3g W1=%.3f JS=%.3f PSI=%.3g drift %s (n=%d, %d)\n", d.Sample, nw, textsafe.Name(d.B), d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift, d.NA, d.NB)
 		}
 	}
 	if r.Reference != "" {
-		fmt.Fprintf(w, "\nagreement with the reference %s (detections scoring > %g; matched = same class, IoU >= %g):\n", r.Reference, r.ReferenceFloor, ReferenceIoU)
+		fmt.Fprintf(w, "\nagreement with the reference %s (detections scoring > %g; matched = same class, IoU >= %g):\n", textsafe.Name(r.Reference), r.ReferenceFloor, ReferenceIoU)
 		for _, p := range r.Pipelines {
 			if a := p.Reference; a != nil {
-				fmt.Fprintf(w, "  %-*s %s\n", nw, p.Name, a.Summary())
+				fmt.Fprintf(w, "  %-*s %s\n", nw, textsafe.Name(p.Name), a.Summary())
 			}
 		}
 	}
 	for _, f := range r.Failed {
-		fmt.Fprintf(w, "FAILED %s (%s): %s\n", f.Image, f.Stage, f.Error)
+		fmt.Fprintf(w, "FAILED %s (%s): %s\n", textsafe.Name(f.Image), f.Stage, textsafe.Name(f.Error))
 	}
 	for _, dw := range r.DataWarnings {
-		fmt.Fprintf(w, "WARNING %s\n", dw)
+		fmt.Fprintf(w, "WARNING %s\n", textsafe.Name(dw.String()))
 	}
 	return nil
 }

@@ -104,6 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.Drift.Range == 0 {
 		o.Drift.Range = dd.Range
 	}
+	if o.Drift.MinSamples == 0 {
+		o.Drift.MinSamples = dd.MinSamples
+	}
 	return o
 }
 
@@ -461,10 +464,14 @@ func verdict(r *Report) Verdict {
 		v.Status = "single"
 		v.Headline = fmt.Sprintf("%s: F1 %.3f (precision %.3f, recall %.3f) on %d images", b.Label, b.Result.F1, b.Result.Precision, b.Result.Recall, res.Evaluated)
 	} else {
-		disagree := slices.ContainsFunc(r.Comparisons, func(c Comparison) bool { return c.Disagree })
-		if disagree {
+		if c := mostDisagreeing(r.Comparisons); c != nil {
 			v.Status = "drift"
-			v.Headline = fmt.Sprintf("%s F1 %.3f vs %s %.3f: preprocessing drift — the pipelines disagree", b.Label, b.Result.F1, w.Label, w.Result.F1)
+			// The two pipelines that disagree, the higher F1 first, and why.
+			hi, lo, fhi, flo := c.A, c.B, c.A1, c.B1
+			if c.B1 > c.A1 {
+				hi, lo, fhi, flo = c.B, c.A, c.B1, c.A1
+			}
+			v.Headline = fmt.Sprintf("%s F1 %.3f vs %s %.3f: preprocessing drift — the pipelines disagree (%s)", hi, fhi, lo, flo, strings.Join(c.Why, "; "))
 			spec := ""
 			if b.Result.Spec != b.Label {
 				spec = " (" + b.Result.Spec + ")"
@@ -518,6 +525,18 @@ func verdict(r *Report) Verdict {
 		v.Details = append(v.Details, fmt.Sprintf("%d of %d images could not be evaluated and are excluded from every pipeline.", n, res.Images))
 	}
 	return v
+}
+
+// mostDisagreeing is the disagreeing comparison with the largest |ΔF1| (the
+// first of equals), or nil when the pipelines agree.
+func mostDisagreeing(cs []Comparison) *Comparison {
+	var out *Comparison
+	for i := range cs {
+		if c := &cs[i]; c.Disagree && (out == nil || math.Abs(c.DF1) > math.Abs(out.DF1)) {
+			out = c
+		}
+	}
+	return out
 }
 
 func checks(r *Report) []Check {

@@ -127,9 +127,9 @@ Flags:
 	if err := writtenThenInterrupted(ctx, 4); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n", rep.Verdict.Headline)
+	fmt.Fprintf(stdout, "%s\n", safeText(rep.Verdict.Headline))
 	for _, dt := range rep.Verdict.Details {
-		fmt.Fprintf(stdout, "  %s\n", dt)
+		fmt.Fprintf(stdout, "  %s\n", safeText(dt))
 	}
 	fmt.Fprintf(stdout, "wrote %s (also report.md, report.json, junit.xml)\n", filepath.Join(*out, report.FileHTML))
 	var failed []string
