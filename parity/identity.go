@@ -36,7 +36,7 @@ func fileSHA256(ctx context.Context, role, path string) (string, error) {
 		return "", fmt.Errorf("parity: %s: %w", role, err)
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("parity: %s %s is not a regular file (%s), refused before reading: %w", role, path, st.Mode().Type(), dataset.ErrNotRegular)
+		return "", fmt.Errorf("parity: %s %s is %s, %w: refused before reading", role, path, dataset.DescribeMode(st.Mode()), dataset.ErrNotRegular)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {

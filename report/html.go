@@ -92,7 +92,7 @@ var funcs = template.FuncMap{
 	"classR":   countR,
 	"pipeP":    func(p *parity.PipelineResult) string { return countP(pipelineCounts(p)) },
 	"pipeR":    func(p *parity.PipelineResult) string { return countR(pipelineCounts(p)) },
-	"pipeF1":   func(p *parity.PipelineResult) string { return countF1(pipelineCounts(p)) },
+	"pipeF1":   pipeF1,
 	"ap":       apString,
 	"apAt":     func(row ClassRow, i int) string { return apString(row.AP[i]) },
 	"ap50At":   func(row ClassRow, i int) string { return apString(row.AP50[i]) },

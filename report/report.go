@@ -479,9 +479,19 @@ func verdict(r *Report) Verdict {
 			v.Details = append(v.Details, fmt.Sprintf("Of these pipelines the model behaves best with %s%s: deploy that preprocessing.", b.Label, spec))
 		} else {
 			v.Status = "agree"
-			f1 := fmt.Sprintf("F1 %.3f–%.3f", w.Result.F1, b.Result.F1)
-			if fmt.Sprintf("%.3f", w.Result.F1) == fmt.Sprintf("%.3f", b.Result.F1) {
-				f1 = fmt.Sprintf("F1 %.3f in each", b.Result.F1)
+			f1 := "F1 " + pipeF1(w.Result) + "–" + pipeF1(b.Result)
+			var each []string
+			for _, p := range r.Pipelines {
+				each = append(each, p.Label+" "+pipeF1(p.Result))
+				if pipeF1(p.Result) == parity.NA {
+					f1 = "" // not a range: list them
+				}
+			}
+			switch {
+			case !slices.ContainsFunc(r.Pipelines, func(p Pipeline) bool { return pipeF1(p.Result) != pipeF1(b.Result) }):
+				f1 = "F1 " + pipeF1(b.Result) + " in each"
+			case f1 == "":
+				f1 = "F1 " + strings.Join(each, ", ")
 			}
 			v.Headline = "The pipelines agree: " + f1 + ", confidence distributions within the thresholds"
 		}
@@ -526,6 +536,9 @@ func verdict(r *Report) Verdict {
 	}
 	return v
 }
+
+// pipeF1 is a pipeline's F1 with 3 decimals, n/a when nothing was counted.
+func pipeF1(p *parity.PipelineResult) string { return countF1(pipelineCounts(p)) }
 
 // mostDisagreeing is the disagreeing comparison with the largest |ΔF1| (the
 // first of equals), or nil when the pipelines agree.
