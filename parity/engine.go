@@ -170,8 +170,10 @@ type prepared struct {
 
 // stream runs every run on the images at the given loader positions and calls
 // consume with each image's outcome, in that order. It returns the timing and,
-// when ctx is cancelled before every image was consumed, an error saying how
-// far it got.
+// when ctx is cancelled before it returns — at any stage, also after the last
+// image was queued or consumed — an error saying how far it got. Every stage
+// checks ctx before each image: a cancelled run stops within one image per
+// worker, and nothing is consumed after the cancellation.
 func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome) error) (Timing, error) {
 	var tm Timing
 	tm.Images, tm.Workers, tm.Loaders = len(order), e.workers, e.loaders
@@ -589,6 +591,9 @@ func (c *collectState) collect(ctx context.Context, j *job, post time.Duration) 
 		}
 		delete(c.pending, c.next)
 		for _, p := range nj.items {
+			if ctx.Err() != nil {
+				return // cancelled: nothing more is consumed
+			}
 			if c.err == nil {
 				c.err = c.consume(&p.o)
 			}
