@@ -6,7 +6,7 @@
 // as the detparity command with a Hook that kills or signals the process).
 package faults
 
-// Hook, when set, is called at every named point with the point's name. Set it
+// Hook is called, when set, at every named point with the point's name. Set it
 // before any work starts and never change it afterwards: it is read from
 // several goroutines without a lock.
 var Hook func(point string)
