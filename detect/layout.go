@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -226,6 +227,15 @@ var yoloxStrides = [...]int{8, 16, 32}
 // Inspect reads the model's inputs and outputs with ONNX Runtime (calling Init) and detects its layout, or checks
 // that it fits want when want is not LayoutAuto. Errors name the file; an ambiguous model gives an *AmbiguousError.
 func Inspect(path string, want Layout) (*Signature, error) {
+	// ONNX Runtime would block forever on a named pipe, or read a device
+	// without end: only regular files are read (as Open does).
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("detect: inspect model: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("detect: inspect model %s: not a regular file (a named pipe or a device would block or never end), refused before reading", path)
+	}
 	if err := Init(); err != nil {
 		return nil, fmt.Errorf("detect: inspect %s: %w", path, err)
 	}

@@ -191,8 +191,9 @@ func noControl(t *testing.T, what, s string) {
 	}
 }
 
-// TestNotRegularInputs: a model, a reference or a --in image that is a named
-// pipe or a device is refused before reading: no hang.
+// TestNotRegularInputs: a model (run, inspect, diagnose), a reference or a
+// --in image that is a named pipe or a device is refused before reading: no
+// hang (inspect used to block in ONNX Runtime on a named pipe).
 func TestNotRegularInputs(t *testing.T) {
 	tmp := t.TempDir()
 	fifo := filepath.Join(tmp, "pipe.onnx")
@@ -206,6 +207,8 @@ func TestNotRegularInputs(t *testing.T) {
 		{[]string{"run", "--model", fifo, "--data", fixtureData}, "detparity: parity: model " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
 		{[]string{"run", "--model", zero, "--data", fixtureData}, "detparity: parity: model " + zero + " is a character device, not a regular file: refused before reading\n"},
 		{[]string{"run", "--model", fixtureModel, "--reference", fifo, "--data", fixtureData}, "detparity: parity: reference " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
+		{[]string{"inspect", "--model", fifo}, "detparity: detect: inspect model " + fifo + ": not a regular file (a named pipe or a device would block or never end), refused before reading\n"},
+		{[]string{"diagnose", "--model", zero, "--data", fixtureData, "--quiet"}, "detparity: parity: model for " + fixtureData + " (1 classes in " + fixtureData + "/classes.txt): detect: open model " + zero + ": not a regular file\n"},
 		{[]string{"preprocess", "--in", fifo, "--out", filepath.Join(tmp, "o.png")}, "detparity: opencv: decode: " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
 		{[]string{"preprocess", "--in", zero, "--pipeline", "sg-coco:decoder=go", "--out", filepath.Join(tmp, "o.png")}, "detparity: dataset: decode: " + zero + " is a character device, not a regular file: refused before reading\n"},
 	} {
