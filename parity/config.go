@@ -83,6 +83,15 @@ func DefaultSettings() Settings {
 		Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
 }
 
+// MaxBins and MaxParallel are the largest Settings.Bins and Workers, Loaders,
+// Threads Validate accepts: more bins than scores have distinct float32 values
+// in any real run, more goroutines or ONNX Runtime threads than any machine
+// runs at once.
+const (
+	MaxBins     = 100000
+	MaxParallel = 1024
+)
+
 // DefaultReferenceFloor is the default Settings.ReferenceFloor.
 const DefaultReferenceFloor = 0.05
 
@@ -109,19 +118,21 @@ func (s Settings) validate(withReference bool) error {
 	if withReference && s.Floor > s.ReferenceFloor {
 		errs = append(errs, fmt.Errorf("--reference-floor %v, expected >= floor (%v): the run must keep every detection the reference comparison needs", s.ReferenceFloor, s.Floor))
 	}
-	count := func(flag string, v int, auto bool) {
+	// Upper bounds keep a typo from exhausting memory or threads: a histogram
+	// of 10^9 bins, 10^5 sessions or threads.
+	count := func(flag string, v int, auto bool, most int) {
 		switch {
-		case v >= 1 || (auto && v == Auto):
+		case (v >= 1 && v <= most) || (auto && v == Auto):
 		case auto:
-			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1 or %d (auto)", flag, v, Auto))
+			errs = append(errs, fmt.Errorf("--%s %d, expected 1..%d or %d (auto)", flag, v, most, Auto))
 		default:
-			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1", flag, v))
+			errs = append(errs, fmt.Errorf("--%s %d, expected 1..%d", flag, v, most))
 		}
 	}
-	count("bins", s.Bins, false)
-	count("workers", s.Workers, false)
-	count("loaders", s.Loaders, true)
-	count("threads", s.Threads, true)
+	count("bins", s.Bins, false, MaxBins)
+	count("workers", s.Workers, false, MaxParallel)
+	count("loaders", s.Loaders, true, MaxParallel)
+	count("threads", s.Threads, true, MaxParallel)
 	if _, err := detect.ParseLayout(s.Layout); err != nil {
 		errs = append(errs, fmt.Errorf("--layout: %w", err))
 	}

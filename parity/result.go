@@ -811,6 +811,12 @@ func ReadJSON(path string) (*Result, error) {
 	case len(r.Pipelines) == 0:
 		return nil, fmt.Errorf("parity: %s: no pipelines, expected a detparity run result", path)
 	}
+	// A hand-edited or damaged file may hold settings no run could have used.
+	s := Settings{Conf: r.Conf, MatchIoU: r.MatchIoU, NMSIoU: r.NMSIoU, Floor: r.Floor, Bins: r.Bins, ReferenceFloor: r.ReferenceFloor,
+		Workers: 1, Loaders: Auto, Threads: Auto, Layout: r.Layout}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("parity: %s: settings no run could have used: %w", path, err)
+	}
 	for i := range r.Pipelines {
 		p := &r.Pipelines[i]
 		if len(p.PerImage) != p.Images {

@@ -258,8 +258,8 @@ func checkWritable(path string) error {
 	case !st.IsDir():
 		return fmt.Errorf("cannot write %s: %s is a file, expected a folder", path, dir)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("cannot write %s: it is a folder, expected a file path", path)
+	if err := outset.CheckTarget(path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, ".detparity-check-*")
 	if err != nil {

@@ -105,8 +105,10 @@ Flags:
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("cannot write %s: %w", *out, err)
 	}
-	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
-		return err
+	for _, p := range report.Paths(*out) {
+		if err := checkWritable(p); err != nil {
+			return err
+		}
 	}
 	cfg.CheckInputs = refuseInputs(outs)
 	started := time.Now()

@@ -263,3 +263,58 @@ func TestSmallReportNoFalseDrift(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `PSI and W1 not graded: \d+ and \d+ scores, fewer than 200`, string(md))
 }
+
+// TestCountsBounded: counts that would exhaust memory or threads are refused,
+// naming the flag (a histogram of 10^9 bins, 10^5 ONNX Runtime threads).
+func TestCountsBounded(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--bins", "1000000000", "--bins 1000000000, expected 1..100000"},
+		{"--threads", "100000", "--threads 100000, expected 1..1024 or -1 (auto)"},
+		{"--workers", "5000", "--workers 5000, expected 1..1024"},
+		{"--bins", "0", "--bins 0, expected 1..100000"},
+	} {
+		code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, c.flag, c.value)
+		assert.Equal(t, 2, code, c.flag)
+		assert.Equal(t, "detparity: usage: parity: "+c.want+"\n", stderr)
+	}
+}
+
+// TestOutputNotAFile: an output that exists and is not a regular file —
+// /dev/null, a link to it, a report file that is a folder — is refused before
+// any work: renaming over it would replace the device.
+func TestOutputNotAFile(t *testing.T) {
+	tmp := t.TempDir()
+	null := filepath.Join(tmp, "null.json")
+	require.NoError(t, os.Symlink("/dev/null", null))
+	rep := filepath.Join(tmp, "rep")
+	require.NoError(t, os.MkdirAll(filepath.Join(rep, "index.html"), 0o755))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--out", "/dev/null"}, "detparity: cannot write /dev/null: it is a character device, which writing would replace; expected a regular file path\n"},
+		{[]string{"run", "--out", null}, "detparity: cannot write " + null + ": it is a character device, which writing would replace; expected a regular file path\n"},
+		{[]string{"report", "--out", rep}, "detparity: cannot write " + filepath.Join(rep, "index.html") + ": it is a folder, expected a file path\n"},
+	} {
+		code, stdout, stderr := runCLI(t, append(c.args, "--model", fixtureModel, "--data", fixtureData, "--quiet")...)
+		assert.Equal(t, 1, code, "%v", c.args)
+		assert.Equal(t, c.want, stderr, "%v", c.args)
+		assert.Empty(t, stdout)
+	}
+	st, err := os.Stat("/dev/null")
+	require.NoError(t, err)
+	assert.NotZero(t, st.Mode()&os.ModeCharDevice, "/dev/null is still a device")
+}
+
+// TestRunJSONImpossibleSettings: a run JSON holding settings no run could have
+// used (hand-edited: conf 2) is refused by its readers, naming the file.
+func TestRunJSONImpossibleSettings(t *testing.T) {
+	run := filepath.Join(seedRunFiles(t), "run.json")
+	b, err := os.ReadFile(run)
+	require.NoError(t, err)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(strings.Replace(string(b), `"conf": 0.8,`, `"conf": 2,`, 1)), 0o644))
+	code, _, stderr := runCLI(t, "diff", bad, "--a", "sg-coco", "--b", "stretch")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "detparity: parity: "+bad+": settings no run could have used: parity: --conf 2, expected 0 <= conf < 1\n", stderr)
+}

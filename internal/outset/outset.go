@@ -30,18 +30,22 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/internal/faults"
 )
 
@@ -98,6 +102,11 @@ func Write(ctx context.Context, files []File) error {
 		}
 		paths[i] = abs
 	}
+	for i, p := range paths {
+		if err := CheckTarget(p); err != nil {
+			return fmt.Errorf("cannot write %s: %w", files[i].Path, err)
+		}
+	}
 	if err := Recover(paths...); err != nil {
 		return err
 	}
@@ -133,6 +142,14 @@ func Write(ctx context.Context, files []File) error {
 	if err := ctx.Err(); err != nil {
 		return abandon(fmt.Errorf("interrupted while writing %s: %w; nothing written (previous outputs left as they were)", files[0].Path, context.Cause(ctx)))
 	}
+	// From the commit to the last rename the targets' folders are locked, so
+	// that two writers of the same files (two CI jobs) swap one set after the
+	// other, never interleaved.
+	unlock, err := lockDirs(paths)
+	if err != nil {
+		return abandon(fmt.Errorf("writing %s: %w; nothing written (previous outputs left as they were)", files[0].Path, err))
+	}
+	defer unlock()
 	if len(files) == 1 {
 		// One file: the rename is the commit.
 		if err := os.Rename(j.Files[0].Staged, paths[0]); err != nil {
@@ -218,7 +235,7 @@ func Recover(paths ...string) error {
 		if err != nil {
 			continue // no folder: nothing left there
 		}
-		prefix := "." + base + tag
+		prefix := sidePrefix(base)
 		for _, e := range entries {
 			name := e.Name()
 			if !strings.HasPrefix(name, prefix) {
@@ -261,7 +278,7 @@ func Recover(paths ...string) error {
 // hasCommit reports whether a journal or pointer of set id is beside target base.
 func hasCommit(dir, base, id string) bool {
 	for _, k := range []string{".set", ".ptr"} {
-		if _, err := os.Stat(filepath.Join(dir, "."+base+tag+id+k)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, sidePrefix(base)+id+k)); err == nil {
 			return true
 		}
 	}
@@ -281,7 +298,70 @@ func rollForward(set string) error {
 	if err != nil {
 		return fmt.Errorf("completing an interrupted write: journal %s: %w", set, err)
 	}
+	targets := make([]string, len(j.Files))
+	for i, f := range j.Files {
+		targets[i] = f.Target
+	}
+	unlock, err := lockDirs(targets)
+	if err != nil {
+		return fmt.Errorf("completing an interrupted write: %w", err)
+	}
+	defer unlock()
 	return complete(j, set)
+}
+
+// lockDirs takes an exclusive lock (flock) on each folder holding one of
+// paths, in sorted order (no deadlock between two writers), and returns what
+// releases them. The lock is advisory: it orders detparity writers only.
+func lockDirs(paths []string) (func(), error) {
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		dirs[filepath.Dir(p)] = true
+	}
+	sorted := slices.Sorted(maps.Keys(dirs))
+	var held []*os.File
+	unlock := func() {
+		for _, f := range held {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			f.Close()
+		}
+	}
+	for _, d := range sorted {
+		f, err := os.Open(d)
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			unlock()
+			return nil, fmt.Errorf("locking %s: %w", d, err)
+		}
+		held = append(held, f)
+	}
+	return unlock, nil
+}
+
+// CheckTarget refuses an output path that exists and is not a regular file: a
+// folder, or a device, a named pipe or a socket (/dev/null, /dev/stdout), which
+// renaming a file over would replace. A path that does not exist yet is fine.
+func CheckTarget(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	if st.Mode()&os.ModeSymlink != 0 {
+		if st, err = os.Stat(path); err != nil {
+			return nil // a link to nothing: replaced by the file
+		}
+	}
+	switch {
+	case st.IsDir():
+		return errors.New("it is a folder, expected a file path")
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("it is %s, which writing would replace; expected a regular file path", dataset.DescribeMode(st.Mode()))
+	}
+	return nil
 }
 
 // live reports whether the set id ("PID-RANDOM") belongs to a running writer:
@@ -311,7 +391,19 @@ func newID() (string, error) {
 
 // sidePath is the hidden file of kind (".new", ".set", ".ptr") of set id beside target.
 func sidePath(target, id, kind string) string {
-	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+tag+id+kind)
+	return filepath.Join(filepath.Dir(target), sidePrefix(filepath.Base(target))+id+kind)
+}
+
+// sidePrefix is the start of the names of the hidden files beside a target
+// named base: ".BASE.detparity-", with a long base shortened to its first 100
+// bytes and a hash of it, so that the names stay within the 255 bytes a file
+// name may have.
+func sidePrefix(base string) string {
+	if len(base) > 180 {
+		sum := sha256.Sum256([]byte(base))
+		base = base[:100] + "~" + hex.EncodeToString(sum[:8])
+	}
+	return "." + base + tag
 }
 
 // writeFile creates path (which must not exist) with mode 0644 less the umask,

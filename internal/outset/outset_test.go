@@ -378,3 +378,77 @@ func TestRecoverBadJournal(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "completing an interrupted write: journal "+set+": unexpected end of JSON input", err.Error())
 }
+
+// TestWriteRefusesNonRegularTargets: renaming a file over /dev/null, a named
+// pipe or a folder would replace it: refused before anything is staged.
+func TestWriteRefusesNonRegularTargets(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.json")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	sub := filepath.Join(dir, "sub")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	null := filepath.Join(dir, "null.json")
+	require.NoError(t, os.Symlink("/dev/null", null))
+	for _, c := range []struct{ path, want string }{
+		{"/dev/null", "cannot write /dev/null: it is a character device, which writing would replace; expected a regular file path"},
+		{null, "cannot write " + null + ": it is a character device, which writing would replace; expected a regular file path"},
+		{fifo, "cannot write " + fifo + ": it is a named pipe (FIFO), which writing would replace; expected a regular file path"},
+		{sub, "cannot write " + sub + ": it is a folder, expected a file path"},
+	} {
+		err := Write(context.Background(), []File{{Path: filepath.Join(dir, "ok.json"), Write: func(io.Writer) error { return nil }},
+			{Path: c.path, Write: func(io.Writer) error { return nil }}})
+		require.Error(t, err, c.path)
+		assert.Equal(t, c.want, err.Error())
+	}
+	st, err := os.Stat("/dev/null")
+	require.NoError(t, err)
+	assert.NotZero(t, st.Mode()&os.ModeCharDevice, "/dev/null is still a device")
+	assert.NoFileExists(t, filepath.Join(dir, "ok.json"), "nothing written")
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// TestLongNames: a target whose name is close to the 255-byte limit gets
+// hidden files with shortened names, written and recovered like any other.
+func TestLongNames(t *testing.T) {
+	dirs := []string{t.TempDir()}
+	long := filepath.Join(dirs[0], strings.Repeat("r", 250)+".json")
+	paths := []string{long, filepath.Join(dirs[0], "b.json")}
+	require.NoError(t, Write(context.Background(), setFiles(paths)))
+	assert.Equal(t, "new", state(t, paths, false))
+	code, _, _ := runChild(t, "kill:"+PointSwapped+":1", paths)
+	require.Equal(t, -1, code)
+	require.NotEmpty(t, leftovers(t, dirs...))
+	require.NoError(t, Recover(paths[0]))
+	assert.Empty(t, leftovers(t, dirs...))
+}
+
+// TestLockedWhileSwapping: from the commit to the last rename the targets'
+// folders are locked, so a second writer of the same files waits: at the
+// commit point another lock on a target folder would block.
+func TestLockedWhileSwapping(t *testing.T) {
+	dirs := []string{t.TempDir(), t.TempDir()}
+	paths := oldSet(t, dirs, 3, false)
+	var tried []error
+	faults.Hook = func(p string) {
+		if p != PointCommitted {
+			return
+		}
+		for _, d := range dirs {
+			f, err := os.Open(d)
+			require.NoError(t, err)
+			tried = append(tried, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+			f.Close()
+		}
+	}
+	defer func() { faults.Hook = nil }()
+	require.NoError(t, Write(context.Background(), setFiles(paths)))
+	require.Len(t, tried, 2)
+	for _, err := range tried {
+		assert.ErrorIs(t, err, syscall.EWOULDBLOCK)
+	}
+	// Released afterwards.
+	f, err := os.Open(dirs[0])
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+}
