@@ -31,6 +31,7 @@ import (
 //	                (sent by the test) cancelled the run, then go on
 //	twice:POINT:N   the same, then wait for a second signal, which must end the
 //	                process at once
+//	selfint:        SIGINT itself when the command starts, under mainWithSignals
 const (
 	childArgsEnv  = "DETPARITY_TEST_ARGS"
 	childFaultEnv = "DETPARITY_TEST_FAULT"
@@ -48,6 +49,17 @@ func childMain(argsJSON, fault string) int {
 	if err := json.Unmarshal([]byte(argsJSON), &args); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 98
+	}
+	if strings.HasPrefix(fault, "selfint:") {
+		// SIGINT to itself once the command starts, through the real main
+		// (mainWithSignals decides whether the command catches it).
+		faults.Hook = func(p string) {
+			if p == "cmd.start" {
+				syscall.Kill(os.Getpid(), syscall.SIGINT)
+				time.Sleep(2 * time.Second) // a caught signal has cancelled the context by then
+			}
+		}
+		return mainWithSignals(args, os.Stdout, os.Stderr)
 	}
 	ctx, stop := withSignals(context.Background(), os.Stderr)
 	defer stop()

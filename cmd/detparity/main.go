@@ -32,6 +32,7 @@ import (
 	// compare ONNX Runtime with OpenCV DNN: both register themselves.
 	_ "github.com/detparity/detparity/dataset/opencv"
 	_ "github.com/detparity/detparity/detect/cvdnn"
+	"github.com/detparity/detparity/internal/faults"
 	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/parity"
 )
@@ -80,10 +81,16 @@ func main() {
 	os.Exit(mainWithSignals(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// mainWithSignals is realMain with SIGINT and SIGTERM handled (withSignals).
+// mainWithSignals is realMain with SIGINT and SIGTERM handled (withSignals)
+// for the commands that stop on a cancelled context (cancellable); the others
+// keep the default: a signal ends them at once.
 func mainWithSignals(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := withSignals(context.Background(), stderr)
-	defer stop()
+	ctx := context.Background()
+	if len(args) > 0 && cancellable[args[0]] {
+		var stop func()
+		ctx, stop = withSignals(ctx, stderr)
+		defer stop()
+	}
 	return realMain(ctx, args, stdout, stderr)
 }
 
@@ -98,6 +105,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var err error
 	switch c, ok := commands[args[0]]; {
 	case ok:
+		faults.At("cmd.start")
 		err = c.run(ctx, args[1:], stdout, stderr)
 	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
 		fmt.Fprint(stdout, usage())

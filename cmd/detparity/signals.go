@@ -27,6 +27,12 @@ func (c signalCause) Unwrap() error { return context.Canceled }
 // (130 for SIGINT, 143 for SIGTERM).
 func (c signalCause) exitCode() int { return 128 + int(c.sig) }
 
+// cancellable are the commands that honour a cancelled context at every stage
+// and write their outputs through internal/outset: they catch SIGINT and
+// SIGTERM (withSignals). A command not listed is ended by a signal at once, as
+// any program: one that ignored the context would otherwise ignore Ctrl-C.
+var cancellable = map[string]bool{"run": true, "report": true, "merge": true, "preprocess": true, "diagnose": true, "compare-backends": true}
+
 // withSignals returns ctx cancelled, with a signalCause, at the first SIGINT or
 // SIGTERM: the command stops at the stage it is in, writes nothing and exits
 // 130 or 143. A second signal exits at once with its code; an output set being

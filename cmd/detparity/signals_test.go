@@ -87,3 +87,17 @@ func TestSecondSignal(t *testing.T) {
 	assert.Equal(t, []string{"previous\n"}, readAll(t, out))
 	assert.Empty(t, hiddenFiles(t, dir))
 }
+
+// TestSignalsOnlyWhereHonoured: commands that honour a cancelled context (run,
+// report, ...) catch Ctrl-C and stop cleanly; the others (eval, diff, inspect,
+// ...) keep the default, so a Ctrl-C still ends them at once rather than being
+// caught and ignored.
+func TestSignalsOnlyWhereHonoured(t *testing.T) {
+	code, stderr := runChild(t, "selfint:", "run", "--model", fixtureModel, "--data", fixtureData, "--quiet")
+	assert.Equal(t, 130, code, stderr)
+	assert.Contains(t, stderr, "stopped after 0 entries: context canceled; nothing written (previous outputs left as they were)\n")
+	ch := startChild(t, "selfint:", "eval", "--gt", fixtureData, "--dt", fixtureReference)
+	code, stderr = ch.wait(t)
+	assert.Equal(t, -1, code, stderr)
+	assert.Equal(t, syscall.SIGINT, ch.cmd.ProcessState.Sys().(syscall.WaitStatus).Signal(), "ended by the signal")
+}
