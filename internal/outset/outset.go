@@ -106,6 +106,9 @@ func Write(ctx context.Context, files []File) error {
 		if err := CheckTarget(p); err != nil {
 			return fmt.Errorf("cannot write %s: %w", files[i].Path, err)
 		}
+		if k := slices.Index(paths[:i], p); k >= 0 {
+			return fmt.Errorf("cannot write %s: it is also output %d of the set (%s): %w", files[i].Path, k+1, files[k].Path, ErrCollision)
+		}
 	}
 	if err := Recover(paths...); err != nil {
 		return err

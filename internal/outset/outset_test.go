@@ -452,3 +452,15 @@ func TestLockedWhileSwapping(t *testing.T) {
 	defer f.Close()
 	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
 }
+
+// TestWriteDuplicatePaths: one path twice in a set is refused before anything
+// is written.
+func TestWriteDuplicatePaths(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.json")
+	err := Write(context.Background(), setFiles([]string{p, filepath.Join(dir, ".", "a.json")}))
+	require.ErrorIs(t, err, ErrCollision)
+	assert.Equal(t, "cannot write "+p+": it is also output 1 of the set ("+p+"): "+ErrCollision.Error(), err.Error())
+	assert.NoFileExists(t, p)
+	assert.Empty(t, leftovers(t, dir))
+}
