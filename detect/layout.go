@@ -3,6 +3,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -451,6 +452,15 @@ func gridCells(w, h int, strides []int, ceil bool) int {
 // dimensions are unknown). Signature.Probed says whether it ran. Errors name the file; an ambiguous model gives
 // an *AmbiguousError.
 func Inspect(path string, want Layout) (*Signature, error) {
+	// ONNX Runtime would block forever on a named pipe, or read a device
+	// without end: only regular files are read (as Open does).
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("detect: inspect model: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("detect: inspect model %s: not a regular file (a named pipe or a device would block or never end), refused before reading", path)
+	}
 	if err := Init(); err != nil {
 		return nil, fmt.Errorf("detect: inspect %s: %w", path, err)
 	}

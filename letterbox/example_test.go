@@ -19,7 +19,7 @@ func ExampleSpec_Expand() {
 	}
 	// Output:
 	// sg-coco:pad=0
-	// letterbox:size=640,inner=636,anchor=center,round=round,stride=0,scaleup=true,interp=linear,pad=0,order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv
+	// letterbox:size=640,inner=636,anchor=center,round=round,stride=0,scaleup=true,interp=linear,pad=0,order=rgb,scale=1/255,mean=0,std=1,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv
 	// size=640: model input 640x640
 	// inner=636: the image is fitted into 636x636, then padded to the input size
 	// anchor=center: image centred, the odd pixel of padding at the bottom or right

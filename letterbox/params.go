@@ -36,7 +36,7 @@ func (s Spec) Params() []Param {
 
 // Expand spells s out with every parameter, from the "letterbox" or "stretch"
 // base: "letterbox:size=640,inner=636,anchor=center,round=round,stride=0,
-// scaleup=true,interp=linear,pad=114,order=rgb,scale=1/255,mean=0,std=0,
+// scaleup=true,interp=linear,pad=114,order=rgb,scale=1/255,mean=0,std=1,
 // layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv" for sg-coco.
 // Parse reads it back to a Spec that makes the same tensors and boxes as s.
 func (s Spec) Expand() string {
@@ -118,10 +118,10 @@ func (s Spec) meaning(key string) string {
 		}
 		return "subtracted after scaling, per channel"
 	case "std":
-		if s.Std == [3]float64{} {
+		if s.Std == [3]float64{1, 1, 1} {
 			return "no division"
 		}
-		return "divided by after subtracting the mean, per channel (0: no division)"
+		return "divided by after subtracting the mean, per channel (1: no division)"
 	case "layout":
 		if s.Layout == NHWC {
 			return fmt.Sprintf("interleaved [1,%d,%d,3]", h, w)

@@ -191,10 +191,7 @@ func (s Spec) Plan(srcW, srcH int, opts ...PlanOption) (*Plan, error) {
 			if den != 0 {
 				x = float64(v) / den
 			}
-			x -= s.Mean[c]
-			if s.Std[c] != 0 {
-				x /= s.Std[c]
-			}
+			x = (x - s.Mean[c]) / s.Std[c]
 			p.lut[c][v] = float32(x)
 		}
 	}

@@ -161,7 +161,7 @@ func TestAnchorsAndPerChannelPad(t *testing.T) {
 	src := randImage(rng, 300, 200, frame.RGB)
 	for _, a := range []Anchor{Center, TopLeft, BottomRight} {
 		spec := Spec{Name: "t", Mode: Letterbox, Size: 64, Anchor: a, Round: Truncate,
-			Pad: [3]uint8{1, 2, 3}, Order: frame.BGR, Scale: 1, Unmap: SuperGradients}
+			Pad: [3]uint8{1, 2, 3}, Order: frame.BGR, Scale: 1, Std: noDivision, Unmap: SuperGradients}
 		p, err := spec.Plan(300, 200)
 		require.NoError(t, err)
 		g := p.Geometry()
@@ -196,7 +196,7 @@ func TestAnchorsAndPerChannelPad(t *testing.T) {
 // oracle chain divides in float64: OpenCV's convertTo(CV_32F, 1/255.0)
 // multiplies in float32 and differs on many values (126 of 256 here).
 func TestValueTable(t *testing.T) {
-	p, err := Spec{Name: "sg-coco", Mode: Letterbox, Size: 640, Inner: 636, Order: frame.RGB, Scale: 1 / 255.0, Pad: [3]uint8{114, 114, 114}}.Plan(10, 10)
+	p, err := Spec{Name: "sg-coco", Mode: Letterbox, Size: 640, Inner: 636, Order: frame.RGB, Scale: 1 / 255.0, Std: noDivision, Pad: [3]uint8{114, 114, 114}}.Plan(10, 10)
 	require.NoError(t, err)
 	vals := make([]byte, 256)
 	for v := range vals {

@@ -30,13 +30,16 @@ type PresetInfo struct {
 
 var pad114 = [3]uint8{114, 114, 114}
 
+// noDivision is the Std of a pipeline that does not divide: x / 1.
+var noDivision = [3]float64{1, 1, 1}
+
 // presetInfos is every preset, generic ones first, then by framework. Add new
 // pipelines here, with the public source and version they reproduce.
 var presetInfos = []PresetInfo{
 	{
 		Name: "letterbox",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "Generic centred letterbox, the base of free specs (letterbox:key=value,...): " +
 			"longest side to the input size with round(), centred, pad 114, RGB, /255; boxes mapped back by the exact inverse.",
 		Source: "no framework: a neutral base for free specs (Ultralytics LetterBox's geometry, boxes mapped back exactly)",
@@ -44,7 +47,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "stretch",
 		Spec: Spec{Mode: Stretch, Size: 640, Order: frame.RGB, Scale: 1 / 255.0,
-			Unmap: PerAxis, Decoder: DecoderOpenCV},
+			Unmap: PerAxis, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "cv2.resize straight to the input size, aspect ratio not kept, no padding, RGB, /255: " +
 			"what a hand-written ONNX runner often does, and what no letterbox-trained detector expects.",
 		Source: "hand-written runners; the failure reported in Deci-AI/super-gradients issue #1952 " +
@@ -54,7 +57,7 @@ var presetInfos = []PresetInfo{
 		Name:    "center-int-pad0",
 		Aliases: []string{"seed-center"},
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: Center, Round: Truncate,
-			Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV},
+			Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "Centred letterbox with int() sizes and pad 0, RGB, /255: the hand-written fix first proposed for stretch. " +
 			"Close to super-gradients' COCO pipeline but not it (636 vs 640 inner size, pad 0 vs 114, int() vs round()).",
 		Source: "hand-written fix discussed for Deci-AI/super-gradients issue #1952; no framework trains with it",
@@ -62,7 +65,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "sg-coco",
 		Spec: Spec{Mode: Letterbox, Size: 640, Inner: 636, Anchor: Center, Round: RoundHalfEven,
-			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: SuperGradients, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "super-gradients YOLO-NAS predict() for the COCO weights: longest side to 636 with round(), " +
 			"centred in 640x640 with pad 114, channels as given (RGB), /255; boxes minus the pad times float32(1/r), not clipped.",
 		Source: "Deci-AI/super-gradients 3.7.1, src/super_gradients/training/processing/processing.py: " +
@@ -72,7 +75,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "sg-custom",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: RoundHalfEven,
-			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "super-gradients predict() of a model trained on coco_detection_yolo_format_* datasets: longest side to 640 with round(), " +
 			"image top-left and pad 114 bottom/right, BGR (as cv2 loads it), 0..255 not divided.",
 		Source: "Deci-AI/super-gradients 3.7.1, src/super_gradients/training/datasets/detection_datasets/detection_dataset.py: " +
@@ -83,7 +86,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "sg-custom-train",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
-			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: SuperGradients, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "The same model's train/val transform: as sg-custom but int() sizes, so a side can be 1 px " +
 			"shorter than under predict().",
 		Source: "Deci-AI/super-gradients 3.7.1, src/super_gradients/training/transforms/utils.py: _rescale_and_pad_to_size " +
@@ -92,7 +95,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "ultralytics",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "Ultralytics LetterBox(auto=False), what a fixed-size ONNX export is fed: round() sizes, " +
 			"centred (top = round(dh/2 - 0.1)), pad 114, RGB, /255; boxes by scale_boxes (pad recomputed, clipped).",
 		Source: "ultralytics/ultralytics 8.3 (commit 359f87dc), ultralytics/data/augment.py: LetterBox; " +
@@ -101,7 +104,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "ultralytics-auto",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: Center, Round: RoundHalfEven,
-			Stride: 32, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Decoder: DecoderOpenCV},
+			Stride: 32, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: Ultralytics, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "Ultralytics LetterBox(auto=True, stride=32), what predict() does with a .pt model or a dynamic export: " +
 			"as ultralytics, but padded only to a multiple of 32, so the tensor size depends on the image.",
 		Source: "ultralytics/ultralytics 8.3 (commit 359f87dc), ultralytics/data/augment.py: LetterBox(auto=True)",
@@ -109,7 +112,7 @@ var presetInfos = []PresetInfo{
 	{
 		Name: "yolox",
 		Spec: Spec{Mode: Letterbox, Size: 640, Anchor: TopLeft, Round: Truncate,
-			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: YOLOX, Decoder: DecoderOpenCV},
+			Pad: pad114, Order: frame.BGR, Scale: 1, Unmap: YOLOX, Std: noDivision, Decoder: DecoderOpenCV},
 		Description: "YOLOX >= 0.2.0 preproc: int() sizes, image top-left, pad 114, BGR as loaded, 0..255 not divided; " +
 			"boxes divided by r.",
 		Source: "Megvii-BaseDetection/YOLOX 0.3.0, yolox/data/data_augment.py: preproc; demo/ONNXRuntime/onnx_inference.py",

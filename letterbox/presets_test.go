@@ -76,8 +76,8 @@ func TestSeedCenterAlias(t *testing.T) {
 func TestExpandSGCoco(t *testing.T) {
 	s := preset(t, "sg-coco")
 	assert.Equal(t, "letterbox:size=640,inner=636,anchor=center,round=round,stride=0,scaleup=true,interp=linear,pad=114,"+
-		"order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv", s.Expand())
-	assert.Equal(t, "stretch:size=640,interp=linear,order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=per-axis,decoder=opencv",
+		"order=rgb,scale=1/255,mean=0,std=1,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv", s.Expand())
+	assert.Equal(t, "stretch:size=640,interp=linear,order=rgb,scale=1/255,mean=0,std=1,layout=nchw,dtype=float32,unmap=per-axis,decoder=opencv",
 		preset(t, "stretch").Expand())
 	var keys []string
 	for _, p := range s.Params() {

@@ -255,7 +255,8 @@ type Spec struct {
 	// integer N the value is v/N (numpy's img / 255.0), otherwise v*Scale.
 	Scale float64
 	// Mean and Std, per output channel in Order, are applied after Scale:
-	// (x - Mean[c]) / Std[c]; a zero Std channel means no division. All of
+	// (x - Mean[c]) / Std[c]. Std must be positive: 1 divides by nothing (the
+	// presets' value; a zero Std cannot apply and is refused). All of
 	// the arithmetic is float64, rounded to float32 once at the end, as numpy
 	// does before .astype(np.float32).
 	Mean, Std [3]float64
@@ -377,8 +378,11 @@ func (s Spec) validate() error {
 		return fmt.Errorf("letterbox: spec %q: scale %v, expected a finite non-zero multiplier (1/255 or 1)", s.Name, s.Scale)
 	}
 	for c := 0; c < 3; c++ {
-		if math.IsNaN(s.Mean[c]) || math.IsInf(s.Mean[c], 0) || math.IsNaN(s.Std[c]) || math.IsInf(s.Std[c], 0) {
-			return fmt.Errorf("letterbox: spec %q: mean %v / std %v, expected finite values", s.Name, s.Mean, s.Std)
+		if math.IsNaN(s.Mean[c]) || math.IsInf(s.Mean[c], 0) {
+			return fmt.Errorf("letterbox: spec %q: mean %v, expected finite values", s.Name, s.Mean)
+		}
+		if !(s.Std[c] > 0) || math.IsInf(s.Std[c], 0) {
+			return fmt.Errorf("letterbox: spec %q: std %v, expected finite values > 0 (1: no division)", s.Name, s.Std)
 		}
 	}
 	if s.Decoder != "" && s.Decoder != DecoderOpenCV && s.Decoder != DecoderGo {
@@ -589,10 +593,15 @@ var keys = []specKey{
 		},
 	},
 	{
-		name: "std", values: "a number or three values a/b/c (0 = no division)",
+		name: "std", values: "a number > 0 or three such values a/b/c (1 = no division)",
 		get: func(s Spec) string { return triple(s.Std, fmtFloat) },
 		set: func(s *Spec, v string) error {
 			m, err := parseTriple(v, parseFloat)
+			for _, x := range m {
+				if err == nil && !(x > 0) {
+					err = errBadValue // a division by 0 cannot apply
+				}
+			}
 			s.Std = m
 			return err
 		},

@@ -35,7 +35,7 @@ func TestParseForms(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "letterbox:inner=636", s.String(), "keys equal to the letterbox preset are not printed")
 	assert.Equal(t, Spec{Name: "letterbox:inner=636", Mode: Letterbox, Size: 640, Inner: 636, Anchor: Center,
-		Round: RoundHalfEven, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Unmap: PerAxis, Decoder: DecoderOpenCV}, s)
+		Round: RoundHalfEven, Pad: pad114, Order: frame.RGB, Scale: 1 / 255.0, Std: noDivision, Unmap: PerAxis, Decoder: DecoderOpenCV}, s)
 
 	s, err = Parse("stretch:size=320x256,interp=area,order=bgr,scale=1,layout=nhwc")
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func randomSpec(rng *rand.Rand) Spec {
 	for c := 0; c < 3; c++ {
 		s.Pad[c] = uint8(rng.Intn(256))
 		s.Mean[c] = math.Round(rng.NormFloat64()*1000) / 997
-		s.Std[c] = float64(rng.Intn(3)) / 7
+		s.Std[c] = float64(rng.Intn(3)+1) / 7
 	}
 	s.Order = frame.Order(rng.Intn(2))
 	s.Scale = []float64{1, 1 / 255.0, 0.5, 2.5, 1 / 127.5, 1 / 3.0}[rng.Intn(6)]
@@ -143,12 +143,40 @@ func TestParseErrors(t *testing.T) {
 		{"sg-coco:size=640x480", `inner 636 with a non-square 640x480 input, expected inner=0`},
 		{"letterbox:mean=nan", `mean="nan", expected a number or three values`},
 		{"letterbox:scaleup=yes", `scaleup="yes", expected true, false`},
+		// A division by 0 cannot apply: std is > 0, 1 divides by nothing.
+		{"letterbox:std=0", `std="0", expected a number > 0 or three such values a/b/c (1 = no division)`},
+		{"yolox-legacy:std=0.2/0/0.2", `std="0.2/0/0.2", expected a number > 0`},
+		{"letterbox:std=-1", `std="-1", expected a number > 0`},
+		{"letterbox:std=inf", `std="inf", expected a number > 0`},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
 		require.Error(t, err, c.in)
 		assert.Contains(t, err.Error(), c.want, c.in)
 		assert.Contains(t, err.Error(), fmt.Sprintf("spec %q", c.in), "the error quotes the whole spec")
+	}
+}
+
+// TestStdMustBePositive: a Spec built in Go with a zero, negative or
+// non-finite Std is refused by Validate (so by Plan), naming the spec; the
+// presets divide by 1, which leaves every value as it is.
+func TestStdMustBePositive(t *testing.T) {
+	for _, std := range [][3]float64{{}, {1, 0, 1}, {-1, 1, 1}, {math.Inf(1), 1, 1}, {math.NaN(), 1, 1}} {
+		s := presets["sg-coco"]
+		s.Std = std
+		_, err := s.Plan(100, 100)
+		require.Error(t, err, "%v", std)
+		assert.Contains(t, err.Error(), `letterbox: spec "sg-coco": std [`)
+		assert.Contains(t, err.Error(), `], expected finite values > 0 (1: no division)`)
+	}
+	for _, name := range Presets() {
+		s := presets[name]
+		if name != "yolox-legacy" {
+			assert.Equal(t, noDivision, s.Std, name)
+		}
+		back, err := Parse(s.String())
+		require.NoError(t, err)
+		assert.Equal(t, s.Std, back.Std, name)
 	}
 }
 

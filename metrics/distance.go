@@ -152,12 +152,22 @@ type DriftThresholds struct {
 	Bins int
 	// Range is the width the Wasserstein-1 distance is normalised by (1: scores in [0, 1]).
 	Range float64
+	// MinSamples is the number of scores each sample needs before PSI and W1 may
+	// call a shift (200). Below it, their sampling noise alone reaches the
+	// thresholds: two samples of one distribution give, on 10 bins, a median PSI
+	// of 0.27–0.38 at 50 scores each (PSI >= 0.25 in 56–78 % of draws) against
+	// 0.06–0.09 at 200 (PSI >= 0.25 in at most 0.5 %, normalised W1 >= 0.1 in at
+	// most 0.4 %); scripts/drift_null.py reproduces these numbers. KS, whose
+	// p-value accounts for the sample sizes, still grades small samples (minor
+	// at most).
+	MinSamples int
 }
 
 // DefaultDriftThresholds returns KS p < 0.05, PSI >= 0.1 minor / >= 0.25 major,
-// normalised W1 >= 0.1, 10 bins, range 1.
+// normalised W1 >= 0.1, 10 bins, range 1, PSI and W1 graded from 200 scores
+// per sample.
 func DefaultDriftThresholds() DriftThresholds {
-	return DriftThresholds{KSP: 0.05, PSIMinor: 0.1, PSIMajor: 0.25, W1: 0.1, Bins: 10, Range: 1}
+	return DriftThresholds{KSP: 0.05, PSIMinor: 0.1, PSIMajor: 0.25, W1: 0.1, Bins: 10, Range: 1, MinSamples: 200}
 }
 
 // DriftLevel grades a [Drift].
@@ -187,15 +197,20 @@ type Drift struct {
 	Level        DriftLevel // the verdict
 	Reasons      []string   // the criteria that fired, e.g. "PSI 0.31 >= 0.25"
 	Below, Above int        // values outside [0, 1] left out of the bins (both samples)
+	// Ungraded says why PSI and W1 did not grade the shift (a sample smaller
+	// than DriftThresholds.MinSamples), "" when they did. PSI and W1 are still
+	// computed.
+	Ungraded string
 }
 
 // CompareScores compares two samples of scores (a: reference, b: candidate) with KS,
 // Wasserstein-1, Jensen–Shannon and PSI (histograms of th.Bins equal bins over [0, 1],
 // values outside counted in Below/Above), and grades the shift: major when PSI >=
 // PSIMajor or W1/Range >= W1; otherwise minor when KS p < KSP or PSI >= PSIMinor;
-// otherwise none. KS alone never makes it major: with large samples it flags tiny,
-// harmless shifts, which is why the size criteria exist. Zero fields of th take the
-// defaults. Fails when a sample is empty or has NaN or ±Inf values.
+// otherwise none. PSI and W1 grade only samples of at least th.MinSamples scores
+// each (Drift.Ungraded says so otherwise). KS alone never makes it major: with
+// large samples it flags tiny, harmless shifts, which is why the size criteria
+// exist. Zero fields of th take the defaults. Fails when a sample is empty or has NaN or ±Inf values.
 func CompareScores(a, b []float64, th DriftThresholds) (Drift, error) {
 	def := DefaultDriftThresholds()
 	if th.KSP == 0 {
@@ -215,6 +230,9 @@ func CompareScores(a, b []float64, th DriftThresholds) (Drift, error) {
 	}
 	if th.Range == 0 {
 		th.Range = def.Range
+	}
+	if th.MinSamples == 0 {
+		th.MinSamples = def.MinSamples
 	}
 	var d Drift
 	var err error
@@ -246,10 +264,14 @@ func CompareScores(a, b []float64, th DriftThresholds) (Drift, error) {
 			return Drift{}, err
 		}
 	}
-	if d.PSI >= th.PSIMajor {
+	graded := len(a) >= th.MinSamples && len(b) >= th.MinSamples
+	if !graded {
+		d.Ungraded = fmt.Sprintf("PSI and W1 not graded: %d and %d scores, fewer than %d", len(a), len(b), th.MinSamples)
+	}
+	if graded && d.PSI >= th.PSIMajor {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("PSI %.3g >= %g", d.PSI, th.PSIMajor))
 	}
-	if d.W1Norm >= th.W1 {
+	if graded && d.W1Norm >= th.W1 {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("W1 %.3g >= %g", d.W1Norm, th.W1))
 	}
 	if len(d.Reasons) > 0 {
@@ -259,7 +281,7 @@ func CompareScores(a, b []float64, th DriftThresholds) (Drift, error) {
 	if d.KSP < th.KSP {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("KS p %.3g < %g", d.KSP, th.KSP))
 	}
-	if d.PSI >= th.PSIMinor {
+	if graded && d.PSI >= th.PSIMinor {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("PSI %.3g >= %g", d.PSI, th.PSIMinor))
 	}
 	if len(d.Reasons) > 0 {
@@ -268,12 +290,17 @@ func CompareScores(a, b []float64, th DriftThresholds) (Drift, error) {
 	return d, nil
 }
 
-// String summarises the verdict, e.g. "major (PSI 0.31 >= 0.25)".
+// String summarises the verdict, e.g. "major (PSI 0.31 >= 0.25)", or "none
+// (PSI and W1 not graded: 5 and 5 scores, fewer than 200)".
 func (d Drift) String() string {
-	if len(d.Reasons) == 0 {
+	reasons := d.Reasons
+	if d.Ungraded != "" {
+		reasons = append(slices.Clone(reasons), d.Ungraded)
+	}
+	if len(reasons) == 0 {
 		return d.Level.String()
 	}
-	return d.Level.String() + " (" + strings.Join(d.Reasons, ", ") + ")"
+	return d.Level.String() + " (" + strings.Join(reasons, ", ") + ")"
 }
 
 func toFloat(c []int) []float64 {

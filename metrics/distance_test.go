@@ -101,4 +101,18 @@ func TestCompareScoresVerdicts(t *testing.T) {
 	assert.Equal(t, 1, d.Below)
 	_, err = CompareScores(nil, ref, DriftThresholds{})
 	require.Error(t, err)
+
+	// Five scores against five others: PSI and W1 are far above their major
+	// thresholds, but five scores cannot tell; only KS grades (here: no shift).
+	d, err = CompareScores([]float64{0.91, 0.95, 0.93, 0.97, 0.92}, []float64{0.90, 0.62, 0.96, 0.94, 0.41}, DriftThresholds{})
+	require.NoError(t, err)
+	assert.Greater(t, d.PSI, 1.0)
+	assert.Greater(t, d.W1Norm, 0.1)
+	assert.Equal(t, NoDrift, d.Level)
+	assert.Equal(t, "none (PSI and W1 not graded: 5 and 5 scores, fewer than 200)", d.String())
+	// With the minimum lowered to 5 they grade.
+	d, err = CompareScores([]float64{0.91, 0.95, 0.93, 0.97, 0.92}, []float64{0.90, 0.62, 0.96, 0.94, 0.41}, DriftThresholds{MinSamples: 5})
+	require.NoError(t, err)
+	assert.Equal(t, MajorDrift, d.Level)
+	assert.Empty(t, d.Ungraded)
 }

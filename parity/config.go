@@ -114,6 +114,15 @@ func DefaultSettings() Settings {
 		ReferenceIDs: IDsAuto, ReferenceCategories: CategoriesAuto, Workers: 1, Loaders: Auto, Threads: Auto, Layout: "auto"}
 }
 
+// MaxBins and MaxParallel are the largest Settings.Bins and Workers, Loaders,
+// Threads Validate accepts: more bins than scores have distinct float32 values
+// in any real run, more goroutines or ONNX Runtime threads than any machine
+// runs at once.
+const (
+	MaxBins     = 100000
+	MaxParallel = 1024
+)
+
 // DefaultReferenceFloor is the default Settings.ReferenceFloor.
 const DefaultReferenceFloor = 0.05
 
@@ -140,23 +149,25 @@ func (s Settings) validate(withReference bool) error {
 	if withReference && s.Floor > s.ReferenceFloor {
 		errs = append(errs, fmt.Errorf("--reference-floor %v, expected >= floor (%v): the run must keep every detection the reference comparison needs", s.ReferenceFloor, s.Floor))
 	}
-	count := func(flag string, v int, auto bool) {
+	// Upper bounds keep a typo from exhausting memory or threads: a histogram
+	// of 10^9 bins, 10^5 sessions or threads.
+	count := func(flag string, v int, auto bool, most int) {
 		switch {
-		case v >= 1 || (auto && v == Auto):
+		case (v >= 1 && v <= most) || (auto && v == Auto):
 		case auto:
-			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1 or %d (auto)", flag, v, Auto))
+			errs = append(errs, fmt.Errorf("--%s %d, expected 1..%d or %d (auto)", flag, v, most, Auto))
 		default:
-			errs = append(errs, fmt.Errorf("--%s %d, expected >= 1", flag, v))
+			errs = append(errs, fmt.Errorf("--%s %d, expected 1..%d", flag, v, most))
 		}
 	}
 	errs = append(errs, s.validateReferenceSchemes()...)
 	if s.Limit < 0 {
 		errs = append(errs, fmt.Errorf("--limit %d, expected >= 0 (0: every image)", s.Limit))
 	}
-	count("bins", s.Bins, false)
-	count("workers", s.Workers, false)
-	count("loaders", s.Loaders, true)
-	count("threads", s.Threads, true)
+	count("bins", s.Bins, false, MaxBins)
+	count("workers", s.Workers, false, MaxParallel)
+	count("loaders", s.Loaders, true, MaxParallel)
+	count("threads", s.Threads, true, MaxParallel)
 	seen := map[string]bool{}
 	for _, c := range s.Classes {
 		if c == "" || seen[c] {
@@ -228,6 +239,11 @@ type Config struct {
 	// Progress, when set, is called after each image with how far the run has
 	// got (one phase: "evaluating N images × K pipelines", in images).
 	Progress func(Progress)
+	// CheckInputs, when set, is called once the dataset is open and before any
+	// image runs, with every file the run reads (InputFiles): a caller about to
+	// write outputs refuses there an output that is one of them. Its error ends
+	// Run.
+	CheckInputs func(inputs []InputFile) error
 }
 
 // DefaultConfig returns a Config with DefaultSettings and nothing to run yet.

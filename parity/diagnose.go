@@ -731,7 +731,7 @@ func family(s letterbox.Spec) string {
 		f = append(f, "anchor="+s.Value("anchor"))
 	}
 	f = append(f, "order="+s.Value("order"), "scale="+s.Value("scale"))
-	if s.Mean != ([3]float64{}) || s.Std != ([3]float64{}) {
+	if s.Mean != ([3]float64{}) || s.Std != ([3]float64{1, 1, 1}) {
 		f = append(f, "mean="+s.Value("mean"), "std="+s.Value("std"))
 	}
 	return strings.Join(f, " ")
@@ -814,8 +814,8 @@ var gridDims = []gridDim{
 	}},
 	{"normalisation", func(s letterbox.Spec) []letterbox.Spec {
 		return variants(s,
-			norm(1/255.0, [3]float64{}, [3]float64{}),                           // /255 (Ultralytics, super-gradients COCO)
-			norm(1, [3]float64{}, [3]float64{}),                                 // 0..255 (YOLOX, super-gradients custom)
+			norm(1/255.0, [3]float64{}, [3]float64{1, 1, 1}),                    // /255 (Ultralytics, super-gradients COCO)
+			norm(1, [3]float64{}, [3]float64{1, 1, 1}),                          // 0..255 (YOLOX, super-gradients custom)
 			norm(1/255.0, imagenetMean, imagenetStd),                            // ImageNet mean/std (YOLOX legacy, torchvision)
 			norm(1, [3]float64{127.5, 127.5, 127.5}, [3]float64{128, 128, 128}), // (x-127.5)/128 (TF/MobileNet SSD)
 			norm(1, [3]float64{127, 127, 127}, [3]float64{128, 128, 128}),       // (x-127)/128 (UltraFace, many face detectors)

@@ -10,6 +10,7 @@ import (
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/internal/faults"
 )
 
 // The engine walks the data path for every consumer — Run, Diagnose,
@@ -174,8 +175,10 @@ type prepared struct {
 
 // stream runs every run on the images at the given loader positions and calls
 // consume with each image's outcome, in that order. It returns the timing and,
-// when ctx is cancelled before every image was consumed, an error saying how
-// far it got.
+// when ctx is cancelled before it returns — at any stage, also after the last
+// image was queued or consumed — an error saying how far it got. Every stage
+// checks ctx before each image: a cancelled run stops within one image per
+// worker, and nothing is consumed after the cancellation.
 func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome) error) (Timing, error) {
 	var tm Timing
 	tm.Images, tm.Workers, tm.Loaders = len(order), e.workers, e.loaders
@@ -195,8 +198,12 @@ func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome)
 		go func() {
 			defer lwg.Done()
 			for k := range jobs {
+				if ctx.Err() != nil {
+					continue // cancelled: drain the queue without loading
+				}
 				j := &job{k: k, set: <-free}
 				for i, pos := range order[k*batch : min(len(order), (k+1)*batch)] {
+					faults.At(pointLoad)
 					p, load, pre := e.prepareImage(pos, j.set[i])
 					c.addLoad(load, pre)
 					j.items = append(j.items, p)
@@ -216,15 +223,19 @@ func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome)
 		go func() {
 			defer wwg.Done()
 			defer close(posts)
-			e.work(w, ready, posts, free, c)
+			e.work(ctx, w, ready, posts, free, c)
 		}()
 		pwg.Add(1)
 		go func() {
 			defer pwg.Done()
 			for r := range posts {
+				if ctx.Err() != nil {
+					continue // cancelled: nothing more is summarised
+				}
+				faults.At(pointPost)
 				t0 := time.Now()
 				e.postJob(r)
-				c.collect(r.j, time.Since(t0))
+				c.collect(ctx, r.j, time.Since(t0))
 			}
 		}()
 	}
@@ -239,14 +250,32 @@ func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome)
 		}
 	}
 	close(jobs)
+	faults.At(pointFed)
 	wwg.Wait()
 	pwg.Wait()
 	tm.Wall = time.Since(start)
 	c.timing(&tm)
-	if err := ctx.Err(); err != nil && c.done < len(order) {
-		return tm, fmt.Errorf("parity: interrupted after %d of %d images: %w", c.done, len(order), err)
+	if ctx.Err() != nil {
+		// Whatever got done: a cancelled run gives no result, even when it was
+		// cancelled after the last image was queued or summarised.
+		return tm, interruptedError(ctx, c.doneCount(), len(order))
 	}
 	return tm, c.err
+}
+
+// Fault points (internal/faults) of the engine, for the tests of cancellation.
+const (
+	pointLoad   = "parity.load"   // a loader is about to load an image
+	pointInfer  = "parity.infer"  // a worker is about to run the model on a job
+	pointPost   = "parity.post"   // a post-processing goroutine is about to decode a job
+	pointFed    = "parity.fed"    // every image has been queued
+	pointFinish = "parity.finish" // every image was summarised; the totals are next
+)
+
+// interruptedError says how far a cancelled run got; it wraps
+// context.Cause(ctx) (context.Canceled, or the signal that cancelled it).
+func interruptedError(ctx context.Context, done, total int) error {
+	return fmt.Errorf("parity: interrupted after %d of %d images: %w", done, total, context.Cause(ctx))
 }
 
 // newSet allocates one job's tensors: batch images x runs, each the run's
@@ -342,7 +371,7 @@ type ranBatch struct {
 
 // work is one worker: it runs every run's model on each job's tensors, returns
 // the tensors to the pool and hands the outputs to its post-processing goroutine.
-func (e *engine) work(w int, ready <-chan *job, posts chan<- ranJob, free chan<- [][][]float32, c *collectState) {
+func (e *engine) work(ctx context.Context, w int, ready <-chan *job, posts chan<- ranJob, free chan<- [][][]float32, c *collectState) {
 	for {
 		t0 := time.Now()
 		j, ok := <-ready
@@ -350,6 +379,12 @@ func (e *engine) work(w int, ready <-chan *job, posts chan<- ranJob, free chan<-
 		if !ok {
 			c.addWork(wait, 0)
 			return
+		}
+		faults.At(pointInfer)
+		if ctx.Err() != nil {
+			// Cancelled: the model does not run again.
+			free <- j.set
+			continue
 		}
 		r, took := e.runJob(w, j)
 		free <- j.set
@@ -569,9 +604,12 @@ func (c *collectState) addWork(wait, run time.Duration) {
 
 // collect takes a post-processed job and consumes every job that is now next in
 // order.
-func (c *collectState) collect(j *job, post time.Duration) {
+func (c *collectState) collect(ctx context.Context, j *job, post time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if ctx.Err() != nil {
+		return
+	}
 	c.tm.Post += post
 	t0 := time.Now()
 	c.pending[j.k] = j
@@ -582,6 +620,9 @@ func (c *collectState) collect(j *job, post time.Duration) {
 		}
 		delete(c.pending, c.next)
 		for _, p := range nj.items {
+			if ctx.Err() != nil {
+				return // cancelled: nothing more is consumed
+			}
 			if c.err == nil {
 				c.err = c.consume(&p.o)
 			}
@@ -593,6 +634,13 @@ func (c *collectState) collect(j *job, post time.Duration) {
 		c.next++
 	}
 	c.tm.Collect += time.Since(t0)
+}
+
+// doneCount is the number of images consumed so far.
+func (c *collectState) doneCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
 }
 
 func (c *collectState) timing(tm *Timing) {

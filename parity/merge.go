@@ -1,6 +1,7 @@
 package parity
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,12 +74,24 @@ func Merge(shards []*Result) (*Result, error) {
 	cfg := Settings{Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
 		Bins: len(first.Pipelines[0].HistEdges) - 1, ReferenceFloor: first.ReferenceFloor}
 	res := &Result{
-		Model: first.Model, Models: first.Models, Data: first.Data, InputW: first.InputW, InputH: first.InputH,
-		Classes: first.Classes, Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
+		Format: ResultFormat, Model: first.Model, Models: first.Models, ModelSHA256: first.ModelSHA256, Data: first.Data,
+		DataSHA256: first.DataSHA256, InputW: first.InputW, InputH: first.InputH, Classes: first.Classes,
+		Conf: first.Conf, MatchIoU: first.MatchIoU, NMSIoU: first.NMSIoU, Floor: first.Floor,
+		Bins: first.Bins, Layout: first.Layout, StrictLabels: first.StrictLabels, ReferenceSHA256: first.ReferenceSHA256,
+		ClassesKept: first.ClassesKept, SingleLabel: first.SingleLabel, ClassAgnostic: first.ClassAgnostic,
 		Images: images, Failed: []FailedImage{}, Orphans: first.Orphans, DataWarnings: first.DataWarnings,
 	}
 	var ref *reference
 	if first.Reference != "" {
+		// The agreement is recomputed from the reference file: it must still
+		// be the one the shards were compared with.
+		h, err := fileSHA256(context.Background(), "reference", first.Reference)
+		if err != nil {
+			return nil, fmt.Errorf("parity: merge: %w", err)
+		}
+		if h != first.ReferenceSHA256 {
+			return nil, fmt.Errorf("parity: merge: the reference %s changed since the shards ran (sha256 %.12s, the shards %.12s): %w", first.Reference, h, first.ReferenceSHA256, ErrDifferentRuns)
+		}
 		rs, err := first.mergeSettings(cfg)
 		if err != nil {
 			return nil, err
@@ -164,19 +177,26 @@ func sameRun(a, b *Result) error {
 	diff := func(what string, x, y any) error {
 		return fmt.Errorf("%s %v vs %v, expected the same run settings", what, x, y)
 	}
+	if err := sameInputs("shard "+a.Shard, a, "shard "+b.Shard, b); err != nil {
+		return err
+	}
 	switch {
-	case !slices.Equal(a.Models, b.Models):
+	case len(a.Models) != len(b.Models):
 		return diff("models", a.Models, b.Models)
-	case a.Data != b.Data:
-		return diff("data", a.Data, b.Data)
 	case a.InputW != b.InputW || a.InputH != b.InputH:
 		return diff("input size", fmt.Sprintf("%dx%d", a.InputW, a.InputH), fmt.Sprintf("%dx%d", b.InputW, b.InputH))
 	case !slices.Equal(a.Classes, b.Classes):
 		return diff("classes", a.Classes, b.Classes)
 	case a.Conf != b.Conf || a.MatchIoU != b.MatchIoU || a.NMSIoU != b.NMSIoU || a.Floor != b.Floor:
 		return diff("conf/match IoU/NMS IoU/floor", []float64{a.Conf, a.MatchIoU, a.NMSIoU, a.Floor}, []float64{b.Conf, b.MatchIoU, b.NMSIoU, b.Floor})
-	case a.Reference != b.Reference || a.ReferenceFloor != b.ReferenceFloor || a.ReferenceIDs != b.ReferenceIDs || a.ReferenceCategories != b.ReferenceCategories:
-		return diff("reference", a.Reference, b.Reference)
+	case a.Bins != b.Bins || a.Layout != b.Layout || a.StrictLabels != b.StrictLabels:
+		return diff("bins/layout/strict labels", fmt.Sprint(a.Bins, " ", a.Layout, " ", a.StrictLabels), fmt.Sprint(b.Bins, " ", b.Layout, " ", b.StrictLabels))
+	case !slices.Equal(a.ClassesKept, b.ClassesKept) || a.SingleLabel != b.SingleLabel || a.ClassAgnostic != b.ClassAgnostic:
+		return diff("classes/single label/class-agnostic NMS", fmt.Sprint(a.ClassesKept, " ", a.SingleLabel, " ", a.ClassAgnostic),
+			fmt.Sprint(b.ClassesKept, " ", b.SingleLabel, " ", b.ClassAgnostic))
+	case a.ReferenceSHA256 != b.ReferenceSHA256 || a.ReferenceFloor != b.ReferenceFloor || a.ReferenceIDs != b.ReferenceIDs || a.ReferenceCategories != b.ReferenceCategories:
+		return diff("reference (sha256, floor, id schemes)", fmt.Sprintf("%.12s %g %s %s", a.ReferenceSHA256, a.ReferenceFloor, a.ReferenceIDs, a.ReferenceCategories),
+			fmt.Sprintf("%.12s %g %s %s", b.ReferenceSHA256, b.ReferenceFloor, b.ReferenceIDs, b.ReferenceCategories))
 	case a.DatasetImages != b.DatasetImages:
 		return diff("dataset images", a.DatasetImages, b.DatasetImages)
 	case !slices.Equal(a.Orphans, b.Orphans):
@@ -186,7 +206,7 @@ func sameRun(a, b *Result) error {
 	}
 	for i := range a.Pipelines {
 		p, q := &a.Pipelines[i], &b.Pipelines[i]
-		if p.Name != q.Name || p.Model != q.Model || p.Pipeline != q.Pipeline || p.Spec != q.Spec || p.Size != q.Size ||
+		if p.Name != q.Name || p.Pipeline != q.Pipeline || p.Spec != q.Spec || p.Size != q.Size ||
 			p.Decoder != q.Decoder || len(p.HistEdges) != len(q.HistEdges) {
 			return diff(fmt.Sprintf("pipeline %d", i+1), p.Name+" "+p.Spec, q.Name+" "+q.Spec)
 		}

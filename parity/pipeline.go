@@ -230,7 +230,7 @@ func (s *specStage) prepare(in Input, dst []float32) (int, int, Unmapper, error)
 func tensorSpec(s letterbox.Spec, inputType string) (letterbox.Spec, error) {
 	switch {
 	case inputType == "uint8" && s.DType == letterbox.Uint8:
-		s.DType, s.Scale, s.Mean, s.Std = letterbox.Float32, 1, [3]float64{}, [3]float64{}
+		s.DType, s.Scale, s.Mean, s.Std = letterbox.Float32, 1, [3]float64{}, [3]float64{1, 1, 1}
 		return s, nil
 	case inputType == "uint8":
 		u := s

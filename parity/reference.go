@@ -55,6 +55,9 @@ type Agreement struct {
 
 // Summary is a one-line reading of the agreement.
 func (a Agreement) Summary() string {
+	if a.Matched+a.RefOnly+a.Only == 0 {
+		return fmt.Sprintf("%s: no detection above the floor on either side (%d borderline), nothing compared", NA, a.Borderline)
+	}
 	return fmt.Sprintf("%.2f%% agree (%d matched, %d reference only, %d pipeline only, %d borderline); box error px mean %.3g p99 %.3g max %.3g; |Δscore| mean %.2g p99 %.2g max %.2g",
 		100*a.Fraction, a.Matched, a.RefOnly, a.Only, a.Borderline, a.BoxErrMean, a.BoxErrP99, a.BoxErrMax, a.ScoreDiffMean, a.ScoreDiffP99, a.ScoreDiffMax)
 }

@@ -86,11 +86,7 @@ func displayTransform(t []float32, st stage) func(c int, x float32) uint8 {
 	if s, ok := st.(*specStage); ok && s.tensor.Layout == letterbox.NCHW {
 		sp := s.tensor
 		return func(c int, x float32) uint8 {
-			v := float64(x)
-			if sp.Std[c] != 0 {
-				v *= sp.Std[c]
-			}
-			return clamp((v + sp.Mean[c]) / sp.Scale)
+			return clamp((float64(x)*sp.Std[c] + sp.Mean[c]) / sp.Scale)
 		}
 	}
 	n := len(t) / 3

@@ -15,6 +15,7 @@ import (
 
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/internal/textsafe"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/metrics"
 )
@@ -22,21 +23,43 @@ import (
 // Result is everything one run measured. Its JSON form (WriteJSON) is
 // deterministic: same inputs, same bytes; ReadJSON reads it back.
 type Result struct {
-	Model string `json:"model"` // the first model
-	// Models are all the models run, in order (Model is Models[0]).
-	Models   []string `json:"models"`
-	Data     string   `json:"data"`
-	InputW   int      `json:"input_w"` // the first model's input size
-	InputH   int      `json:"input_h"`
-	Classes  []string `json:"classes"`
-	Conf     float64  `json:"conf"`
-	MatchIoU float64  `json:"match_iou"`
-	NMSIoU   float64  `json:"nms_iou"`
-	Floor    float64  `json:"score_floor"`
+	// Format is the version of the JSON form (ResultFormat): ReadJSON reads
+	// only its own.
+	Format int    `json:"format"`
+	Model  string `json:"model"` // the first model
+	// Models are all the models run, in order (Model is Models[0]);
+	// ModelSHA256 the SHA-256 (hex) of each file's bytes, in the same order:
+	// runs compare (Merge, Compare) by what they ran, not by its path.
+	Models      []string `json:"models"`
+	ModelSHA256 []string `json:"model_sha256"`
+	Data        string   `json:"data"`
+	// DataSHA256 is the hash of the whole dataset (dataset.Dataset.Hash: the
+	// sorted image names, the label bytes and the class names; not the pixels),
+	// the same for every shard; empty for a run over a Source (RunSource).
+	DataSHA256 string   `json:"data_sha256"`
+	InputW     int      `json:"input_w"` // the first model's input size
+	InputH     int      `json:"input_h"`
+	Classes    []string `json:"classes"`
+	// The settings (Settings) the numbers depend on; Workers, Loaders and
+	// Threads are not kept: results do not depend on them.
+	Conf         float64 `json:"conf"`
+	MatchIoU     float64 `json:"match_iou"`
+	NMSIoU       float64 `json:"nms_iou"`
+	Floor        float64 `json:"score_floor"`
+	Bins         int     `json:"bins"`
+	Layout       string  `json:"layout"`
+	StrictLabels bool    `json:"strict_labels"`
+	// ClassesKept, SingleLabel and ClassAgnostic are Settings.Classes,
+	// SingleLabel and ClassAgnostic (absent when unset).
+	ClassesKept   []string `json:"classes_kept,omitempty"`
+	SingleLabel   bool     `json:"single_label,omitempty"`
+	ClassAgnostic bool     `json:"nms_class_agnostic,omitempty"`
 	// Reference is the reference predictions file compared with (Config.Reference),
-	// ReferenceFloor the floor of that comparison; empty / 0 without one.
-	Reference      string  `json:"reference,omitempty"`
-	ReferenceFloor float64 `json:"reference_floor,omitempty"`
+	// ReferenceSHA256 its hash, ReferenceFloor the floor of that comparison;
+	// empty / 0 without one.
+	Reference       string  `json:"reference,omitempty"`
+	ReferenceSHA256 string  `json:"reference_sha256,omitempty"`
+	ReferenceFloor  float64 `json:"reference_floor,omitempty"`
 	// ReferenceIDs and ReferenceCategories are the schemes the reference's
 	// image and category ids were resolved with (IDsPosition, ...,
 	// CategoriesIndex, ...); empty without a reference.
@@ -836,8 +859,19 @@ func ReadJSON(path string) (*Result, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("parity: %s: not a detparity run result (detparity run --out): %w", path, err)
 	}
-	if len(r.Pipelines) == 0 {
+	switch {
+	case r.Format == 0:
+		return nil, fmt.Errorf("parity: %s: no format version: written by a detparity older than format %d, which does not record what it compared (the models' and the dataset's hashes); run it again", path, ResultFormat)
+	case r.Format != ResultFormat:
+		return nil, fmt.Errorf("parity: %s: format %d, this detparity reads format %d; run it again with this version", path, r.Format, ResultFormat)
+	case len(r.Pipelines) == 0:
 		return nil, fmt.Errorf("parity: %s: no pipelines, expected a detparity run result", path)
+	}
+	// A hand-edited or damaged file may hold settings no run could have used.
+	s := Settings{Conf: r.Conf, MatchIoU: r.MatchIoU, NMSIoU: r.NMSIoU, Floor: r.Floor, Bins: r.Bins, ReferenceFloor: r.ReferenceFloor,
+		Workers: 1, Loaders: Auto, Threads: Auto, Layout: r.Layout}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("parity: %s: settings no run could have used: %w", path, err)
 	}
 	for i := range r.Pipelines {
 		p := &r.Pipelines[i]
@@ -923,9 +957,9 @@ func flatEnd(src []byte, i int) (int, bool) {
 // then the distances of every pipeline from the first one (the JSON form has
 // every pair).
 func (r *Result) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", strings.Join(r.Models, ", "), r.InputW, r.InputH, strings.Join(r.Classes, ","))
+	fmt.Fprintf(w, "model %s (input %dx%d, classes %s)\n", textsafe.Name(strings.Join(r.Models, ", ")), r.InputW, r.InputH, textsafe.Name(strings.Join(r.Classes, ",")))
 	fmt.Fprintf(w, "data  %s: %d images, %d evaluated, %d failed; conf > %g, match IoU >= %g, NMS IoU %g\n\n",
-		r.Data, r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
+		textsafe.Name(r.Data), r.Images, r.Evaluated, len(r.Failed), r.Conf, r.MatchIoU, r.NMSIoU)
 	if r.Shard != "" {
 		fmt.Fprintf(w, "shard %s of the dataset's %d images ('detparity merge' combines the shards' --out files)\n", r.Shard, r.DatasetImages)
 	}
@@ -935,11 +969,13 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%-*s %7s %7s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n", nw, "pipeline", "images", "failed", "GT", "TP", "FP", "FN", "P", "R", "F1", "AP50", "AP")
 	for _, p := range r.Pipelines {
-		fmt.Fprintf(w, "%-*s %7d %7d %6d %6d %6d %6d %6.3f %6.3f %6.3f %6.3f %6.3f\n", nw, p.Name, p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN, p.Precision, p.Recall, p.F1, p.AP50, p.AP)
+		fmt.Fprintf(w, "%-*s %7d %7d %6d %6d %6d %6d %6s %6s %6s %6s %6s\n", nw, textsafe.Name(p.Name), p.Images, p.Failed, p.GT, p.TP, p.FP, p.FN,
+			statCell("%6.3f", p.Precision, p.precisionDefined()), statCell("%6.3f", p.Recall, p.recallDefined()), statCell("%6.3f", p.F1, p.f1Defined()),
+			statCell("%6.3f", p.AP50, apDefined(p.AP50)), statCell("%6.3f", p.AP, apDefined(p.AP)))
 	}
 	fmt.Fprintln(w, "\npipelines as run:")
 	for _, p := range r.Pipelines {
-		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, p.Name, p.Spec, p.Size, p.Decoder)
+		fmt.Fprintf(w, "  %-*s %s, %s tensor, decoder %s\n", nw, textsafe.Name(p.Name), textsafe.Name(p.Spec), p.Size, p.Decoder)
 	}
 	if r.PipelineFrom != "" {
 		fmt.Fprintf(w, "  (no --pipeline given: chosen from %s)\n", r.PipelineFrom)
@@ -951,22 +987,26 @@ func (r *Result) WriteTable(w io.Writer) error {
 			if d.A != first {
 				continue
 			}
-			fmt.Fprintf(w, "  %-10s %-*s D=%.3f p=%.3g W1=%.3f JS=%.3f PSI=%.3g drift %s (n=%d, %d)\n", d.Sample, nw, d.B, d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift, d.NA, d.NB)
+			if d.NA == 0 || d.NB == 0 {
+				fmt.Fprintf(w, "  %-10s %-*s %s: an empty sample (n=%d, %d)\n", d.Sample, nw, textsafe.Name(d.B), NA, d.NA, d.NB)
+				continue
+			}
+			fmt.Fprintf(w, "  %-10s %-*s D=%.3f p=%.3g W1=%.3f JS=%.3f PSI=%.3g drift %s (n=%d, %d)\n", d.Sample, nw, textsafe.Name(d.B), d.KS, d.KSP, d.W1, d.JS, d.PSI, d.Drift, d.NA, d.NB)
 		}
 	}
 	if r.Reference != "" {
-		fmt.Fprintf(w, "\nagreement with the reference %s (detections scoring > %g; matched = same class, IoU >= %g):\n", r.Reference, r.ReferenceFloor, ReferenceIoU)
+		fmt.Fprintf(w, "\nagreement with the reference %s (detections scoring > %g; matched = same class, IoU >= %g):\n", textsafe.Name(r.Reference), r.ReferenceFloor, ReferenceIoU)
 		for _, p := range r.Pipelines {
 			if a := p.Reference; a != nil {
-				fmt.Fprintf(w, "  %-*s %s\n", nw, p.Name, a.Summary())
+				fmt.Fprintf(w, "  %-*s %s\n", nw, textsafe.Name(p.Name), a.Summary())
 			}
 		}
 	}
 	for _, f := range r.Failed {
-		fmt.Fprintf(w, "FAILED %s (%s): %s\n", f.Image, f.Stage, f.Error)
+		fmt.Fprintf(w, "FAILED %s (%s): %s\n", textsafe.Name(f.Image), f.Stage, textsafe.Name(f.Error))
 	}
 	for _, dw := range r.DataWarnings {
-		fmt.Fprintf(w, "WARNING %s\n", dw)
+		fmt.Fprintf(w, "WARNING %s\n", textsafe.Name(dw.String()))
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ import (
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
+	"github.com/detparity/detparity/internal/faults"
 )
 
 // GCPercent is the garbage-collection target (GOGC) the detparity command runs
@@ -103,10 +104,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.CheckInputs != nil {
+		if err := cfg.CheckInputs(cfg.inputFiles(ds)); err != nil {
+			return nil, err
+		}
+	}
+	hash, err := ds.Hash(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
 	res, err := runLoader(ctx, cfg, datasetLoader{ds: ds, data: cfg.Data}, ds.Orphans, refs)
 	if err != nil {
 		return nil, err
 	}
+	res.DataSHA256 = hash
 	res.DataWarnings = ds.Warnings
 	// Image names are relative to the dataset's image folder (JPEGImages/ for VOC).
 	res.imageDir = ds.ImagesDir()
@@ -131,6 +142,11 @@ func RunSource(ctx context.Context, cfg Config, src Source) (*Result, error) {
 	refs, err := cfg.inspectModels()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.CheckInputs != nil {
+		if err := cfg.CheckInputs(cfg.inputFiles(nil)); err != nil {
+			return nil, err
+		}
 	}
 	return runLoader(ctx, cfg, sourceLoader{src: src, data: cfg.Data}, nil, refs)
 }
@@ -191,6 +207,10 @@ func (c Config) shardOrder(total int) []int {
 }
 
 func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, refs []modelRef) (*Result, error) {
+	id, err := identify(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	order := cfg.shardOrder(ld.len())
 	models := cfg.modelList()
 	var from string
@@ -233,6 +253,7 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, ref
 		Conf: cfg.Conf, MatchIoU: cfg.MatchIoU, NMSIoU: cfg.NMSIoU, Floor: cfg.Floor,
 		Images: len(order), Failed: []FailedImage{}, Orphans: orphans, fromRun: true,
 	}
+	id.stamp(res, cfg.Settings)
 	if res.Orphans == nil {
 		res.Orphans = []string{}
 	}
@@ -258,8 +279,13 @@ func runLoader(ctx context.Context, cfg Config, ld loader, orphans []string, ref
 	if err != nil {
 		return nil, err
 	}
+	faults.At(pointFinish)
 	if err := col.finish(); err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		// Cancelled while the totals were computed: no result either.
+		return nil, interruptedError(ctx, len(order), len(order))
 	}
 	res.timing = tm
 	res.keepStages(e)

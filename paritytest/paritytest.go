@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -195,24 +196,22 @@ func (r *Result) RequireReferenceAgreement(frac, maxBoxErr float64) {
 // comparison table and the reasons, when one fails. With -paritytest.update
 // (or PARITYTEST_UPDATE=1, or the package's own -update) it writes the baseline
 // from this run instead and passes.
-// A missing baseline fails, saying how to create it.
+// A missing baseline fails, saying how to create it; so does a baseline of
+// another model or dataset (by content: Result.ModelSHA256, Result.DataSHA256)
+// unless th.AllowDifferent, and a baseline written by an older detparity.
 func (r *Result) RequireNoDrift(baseline string, th parity.Thresholds) {
 	r.t.Helper()
 	if updating() {
-		var b bytes.Buffer
-		if err := r.Run.WriteJSON(&b); err == nil {
-			err = os.MkdirAll(filepath.Dir(baseline), 0o755)
-			if err == nil {
-				err = os.WriteFile(baseline, b.Bytes(), 0o644)
-			}
-			if err == nil {
-				r.t.Logf("paritytest: baseline %s updated (F1 %.4f)", baseline, r.Pipeline.F1)
-				return
-			}
-			r.t.Errorf("paritytest: cannot update baseline %s: %v", baseline, err)
-		} else {
-			r.t.Errorf("paritytest: cannot encode the run for %s: %v", baseline, err)
+		err := os.MkdirAll(filepath.Dir(baseline), 0o755)
+		if err == nil {
+			// Atomically: a baseline is never left half-written.
+			err = outset.Write(context.Background(), []outset.File{{Path: baseline, Write: r.Run.WriteJSON}})
 		}
+		if err == nil {
+			r.t.Logf("paritytest: baseline %s updated (F1 %.4f)", baseline, r.Pipeline.F1)
+			return
+		}
+		r.t.Errorf("paritytest: cannot update baseline %s: %v", baseline, err)
 		r.t.FailNow()
 		return
 	}
@@ -237,7 +236,7 @@ func (r *Result) RequireNoDrift(baseline string, th parity.Thresholds) {
 	}
 	c, err := parity.Compare(baseline, base, bp, "current run", r.Run, r.Pipeline, th)
 	if err != nil {
-		r.t.Errorf("paritytest: %v\n(re-create the baseline with -paritytest.update if the data set changed)", err)
+		r.t.Errorf("paritytest: %v\n(re-create the baseline with -paritytest.update if the model or the data set changed on purpose)", err)
 		r.t.FailNow()
 		return
 	}

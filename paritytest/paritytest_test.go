@@ -115,6 +115,33 @@ func TestRequireNoDriftFailures(t *testing.T) {
 	require.True(t, rec.failed)
 	assert.True(t, strings.Contains(rec.errs[0], "F1 dropped by 0.8"), rec.errs[0])
 
+	// A baseline of another model (its bytes: the path may be the same) or of
+	// another dataset is refused, naming both; AllowDifferent compares anyway.
+	committed, err := os.ReadFile("testdata/sg-coco.json")
+	require.NoError(t, err)
+	for _, c := range []struct{ field, want string }{
+		{`"model_sha256": ["`, "testdata/other.json ran model ../fixtures/model/detector.onnx (sha256 0000c79fa34d), current run model ../fixtures/model/detector.onnx (sha256 c79fa34d098d)"},
+		{`"data_sha256": "`, "testdata/other.json evaluated dataset ../fixtures/eval (sha256 0000b9a51035), current run dataset ../fixtures/eval (sha256 b9a510352644)"},
+	} {
+		other := filepath.Join(dir, "testdata", "other.json")
+		require.NoError(t, os.MkdirAll(filepath.Dir(other), 0o755))
+		require.NoError(t, os.WriteFile(other, []byte(strings.Replace(string(committed), c.field, c.field+"0000", 1)), 0o644))
+		rec = &recTB{}
+		Run(rec, sgCoco).RequireNoDrift(other, parity.Thresholds{MaxF1Drop: 0.01})
+		require.True(t, rec.failed)
+		assert.Contains(t, rec.errs[0], strings.Replace(c.want, "testdata/other.json", other, 1)+": the runs are of different models or data; compare them anyway with --allow-different")
+		rec = &recTB{}
+		Run(rec, sgCoco).RequireNoDrift(other, parity.Thresholds{MaxF1Drop: 0.01, AllowDifferent: true})
+		assert.False(t, rec.failed, rec.errs)
+	}
+	// A baseline without a format version (an older detparity) is refused.
+	old := filepath.Join(dir, "old.json")
+	require.NoError(t, os.WriteFile(old, []byte(strings.Replace(string(committed), `"format": 2,`, "", 1)), 0o644))
+	rec = &recTB{}
+	Run(rec, sgCoco).RequireNoDrift(old, parity.Thresholds{})
+	require.True(t, rec.failed)
+	assert.Contains(t, rec.errs[0], "no format version: written by a detparity older than format 2")
+
 	// -update writes the baseline and passes.
 	t.Setenv("PARITYTEST_UPDATE", "1")
 	rec = &recTB{}

@@ -249,7 +249,7 @@ func TestHTMLInChromium(t *testing.T) {
 		{"multiclass", multi, 8}, // pipelines, specs, parameters, checks, distances, per class, 2 confusion matrices
 	} {
 		dir := t.TempDir()
-		require.NoError(t, c.r.WriteDir(dir))
+		require.NoError(t, c.r.WriteDir(context.Background(), dir))
 		abs, err := filepath.Abs(filepath.Join(dir, FileHTML))
 		require.NoError(t, err)
 		// Plots, then per gallery panel the drawing and the model input.

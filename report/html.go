@@ -9,17 +9,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/detparity/detparity/internal/textsafe"
 	"github.com/detparity/detparity/metrics"
 	"github.com/detparity/detparity/parity"
 )
 
 // WriteHTML writes index.html: one self-contained page (inline CSS, every figure a
 // data: URI, no script, no external link), readable on screen and in print.
+// Control characters from the data (file and class names) are escaped
+// (internal/textsafe: "\x1b", "\u202e"), as html/template does not.
 func (r *Report) WriteHTML(w io.Writer) error {
-	if err := pageTemplate.Execute(w, r); err != nil {
+	var b strings.Builder
+	if err := pageTemplate.Execute(&b, r); err != nil {
 		return fmt.Errorf("report: rendering HTML: %w", err)
 	}
-	return nil
+	_, err := io.WriteString(w, textsafe.Text(b.String()))
+	return err
 }
 
 func dataURI(mime string, b []byte) template.URL {
@@ -29,17 +34,36 @@ func dataURI(mime string, b []byte) template.URL {
 
 func f3(v float64) string {
 	if math.IsNaN(v) {
-		return "–"
+		return parity.NA
 	}
 	return fmt.Sprintf("%.3f", v)
 }
 
-// apString prints a COCO AP, "–" for pycocotools' -1 (undefined: no ground truth).
+// apString prints a COCO AP, n/a for pycocotools' -1 (undefined: no ground truth).
 func apString(v float64) string {
 	if v < 0 || math.IsNaN(v) {
-		return "–"
+		return parity.NA
 	}
 	return f3(v)
+}
+
+// rateString prints a precision, recall or F1, n/a when it is undefined (its
+// denominator is 0): a 0 there would read as measured.
+func rateString(v float64, defined bool) string {
+	if !defined {
+		return parity.NA
+	}
+	return f3(v)
+}
+
+// precision, recall and F1 strings of counts.
+func countP(c metrics.Counts) string  { return rateString(c.Precision(), c.TP+c.FP > 0) }
+func countR(c metrics.Counts) string  { return rateString(c.Recall(), c.TP+c.FN > 0) }
+func countF1(c metrics.Counts) string { return rateString(c.F1(), c.TP+c.FP+c.FN > 0) }
+
+// pipelineCounts are a pipeline's totals as metrics.Counts.
+func pipelineCounts(p *parity.PipelineResult) metrics.Counts {
+	return metrics.Counts{Images: p.Images, GT: p.GT, TP: p.TP, FP: p.FP, FN: p.FN}
 }
 
 func pval(v float64) string {
@@ -63,9 +87,12 @@ var funcs = template.FuncMap{
 	"refIoU":   func() float64 { return parity.ReferenceIoU },
 	"refSlack": func() float64 { return parity.ReferenceScoreSlack },
 	"lower":    strings.ToLower,
-	"classF1":  func(c metrics.Counts) string { return f3(c.F1()) },
-	"classP":   func(c metrics.Counts) string { return f3(c.Precision()) },
-	"classR":   func(c metrics.Counts) string { return f3(c.Recall()) },
+	"classF1":  countF1,
+	"classP":   countP,
+	"classR":   countR,
+	"pipeP":    func(p *parity.PipelineResult) string { return countP(pipelineCounts(p)) },
+	"pipeR":    func(p *parity.PipelineResult) string { return countR(pipelineCounts(p)) },
+	"pipeF1":   pipeF1,
 	"ap":       apString,
 	"apAt":     func(row ClassRow, i int) string { return apString(row.AP[i]) },
 	"ap50At":   func(row ClassRow, i int) string { return apString(row.AP50[i]) },
@@ -224,7 +251,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 <caption>Counts and rates at score &gt; {{.Result.Conf}}, IoU &ge; {{.Result.MatchIoU}}; AP (IoU 0.50:0.95) and AP50 by pycocotools' definition over every detection above the floor {{.Result.Floor}}; best F1 over all thresholds.</caption>
 <thead><tr><th scope="col">Pipeline</th><th scope="col">Images</th><th scope="col">GT</th><th scope="col">TP</th><th scope="col">FP</th><th scope="col">FN</th><th scope="col">Precision</th><th scope="col">Recall</th><th scope="col">F1</th><th scope="col">AP</th><th scope="col">AP50</th><th scope="col">Best F1 (at score &ge;)</th></tr></thead>
 <tbody>
-{{range .Pipelines}}<tr><th scope="row">{{.Label}}</th><td class="num">{{.Result.Images}}</td><td class="num">{{.Result.GT}}</td><td class="num">{{.Result.TP}}</td><td class="num">{{.Result.FP}}</td><td class="num">{{.Result.FN}}</td><td class="num">{{f3 .Result.Precision}}</td><td class="num">{{f3 .Result.Recall}}</td><td class="num"><strong>{{f3 .Result.F1}}</strong></td><td class="num">{{ap .Result.AP}}</td><td class="num">{{ap .Result.AP50}}</td><td class="num">{{f3 .BestF1.F1}} ({{f3 .BestF1.Conf}})</td></tr>
+{{range .Pipelines}}<tr><th scope="row">{{.Label}}</th><td class="num">{{.Result.Images}}</td><td class="num">{{.Result.GT}}</td><td class="num">{{.Result.TP}}</td><td class="num">{{.Result.FP}}</td><td class="num">{{.Result.FN}}</td><td class="num">{{pipeP .Result}}</td><td class="num">{{pipeR .Result}}</td><td class="num"><strong>{{pipeF1 .Result}}</strong></td><td class="num">{{ap .Result.AP}}</td><td class="num">{{ap .Result.AP50}}</td><td class="num">{{f3 .BestF1.F1}} ({{f3 .BestF1.Conf}})</td></tr>
 {{end}}</tbody>
 </table></div>
 <div class="table-wrap"><table>
@@ -300,7 +327,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
 <section id="classes" aria-labelledby="classes-h">
 <h2 id="classes-h">Per class</h2>
 <div class="table-wrap"><table>
-<caption>Per class at score &gt; {{.Result.Conf}}; COCO AP and AP50 per class (– without ground truth).</caption>
+<caption>Per class at score &gt; {{.Result.Conf}}; COCO AP and AP50 per class (n/a without ground truth; precision n/a without a detection).</caption>
 <thead><tr><th scope="col">Class</th><th scope="col">Pipeline</th><th scope="col">Images</th><th scope="col">GT</th><th scope="col">TP</th><th scope="col">FP</th><th scope="col">Precision</th><th scope="col">Recall</th><th scope="col">F1</th><th scope="col">AP</th><th scope="col">AP50</th></tr></thead>
 <tbody>
 {{$ps := .Pipelines}}{{range $row := .Classes}}{{range $i, $p := $ps}}{{$c := countsAt $row $i}}<tr>{{if eq $i 0}}<th scope="rowgroup" rowspan="{{len $ps}}">{{$row.Name}}</th>{{end}}<td>{{$p.Label}}</td><td class="num">{{$c.Images}}</td><td class="num">{{$c.GT}}</td><td class="num">{{$c.TP}}</td><td class="num">{{$c.FP}}</td><td class="num">{{classP $c}}</td><td class="num">{{classR $c}}</td><td class="num">{{classF1 $c}}</td><td class="num">{{apAt $row $i}}</td><td class="num">{{ap50At $row $i}}</td></tr>

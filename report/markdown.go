@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/detparity/detparity/internal/textsafe"
 	"github.com/detparity/detparity/metrics"
 	"github.com/detparity/detparity/parity"
 )
@@ -14,6 +15,17 @@ import (
 // page in GitHub-flavoured Markdown, with no image and no external link (the figures
 // are in index.html next to it).
 func (r *Report) WriteMarkdown(w io.Writer) error {
+	var out strings.Builder
+	if err := r.writeMarkdown(&out); err != nil {
+		return err
+	}
+	// Control characters from the data are escaped (internal/textsafe), in
+	// code spans too.
+	_, err := io.WriteString(w, textsafe.Text(out.String()))
+	return err
+}
+
+func (r *Report) writeMarkdown(w io.Writer) error {
 	b := bufio.NewWriter(w)
 	res := r.Result
 	fmt.Fprintf(b, "# %s\n\n", mdEscape(r.Options.Title))
@@ -49,8 +61,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, p := range r.Pipelines {
 		pr := p.Result
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %.3f | %.3f | **%.3f** | %s | %s | %.3f (%.3f) |\n",
-			mdCell(p.Label), pr.Images, pr.GT, pr.TP, pr.FP, pr.FN, pr.Precision, pr.Recall, pr.F1, apString(pr.AP), apString(pr.AP50), p.BestF1.F1, p.BestF1.Conf)
+		c := pipelineCounts(pr)
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %s | %s | **%s** | %s | %s | %.3f (%.3f) |\n",
+			mdCell(p.Label), pr.Images, pr.GT, pr.TP, pr.FP, pr.FN, countP(c), countR(c), countF1(c), apString(pr.AP), apString(pr.AP50), p.BestF1.F1, p.BestF1.Conf)
 	}
 	b.WriteString("\n| pipeline | model | spec as run | tensor | decoder |\n|---|---|---|---|---|\n")
 	for _, p := range r.Pipelines {
@@ -125,8 +138,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, row := range r.Classes {
 		for i, p := range r.Pipelines {
 			c := row.Counts[i]
-			fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d | %.3f | %.3f | %.3f | %s | %s |\n",
-				mdCell(row.Name), mdCell(p.Label), c.Images, c.GT, c.TP, c.FP, c.Precision(), c.Recall(), c.F1(), apString(row.AP[i]), apString(row.AP50[i]))
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d | %s | %s | %s | %s | %s |\n",
+				mdCell(row.Name), mdCell(p.Label), c.Images, c.GT, c.TP, c.FP, countP(c), countR(c), countF1(c), apString(row.AP[i]), apString(row.AP50[i]))
 		}
 	}
 
@@ -200,7 +213,7 @@ var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`",
 // mdEscape escapes s for Markdown text. A '<' is escaped only where it could open an
 // HTML tag or comment (before a letter, '/', '!' or '?'), so "p < 0.05" stays readable.
 func mdEscape(s string) string {
-	s = mdEscaper.Replace(s)
+	s = textsafe.Name(mdEscaper.Replace(s))
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] == '<' && i+1 < len(s) && (isLetter(s[i+1]) || strings.IndexByte("/!?", s[i+1]) >= 0) {

@@ -104,6 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.Drift.Range == 0 {
 		o.Drift.Range = dd.Range
 	}
+	if o.Drift.MinSamples == 0 {
+		o.Drift.MinSamples = dd.MinSamples
+	}
 	return o
 }
 
@@ -461,10 +464,14 @@ func verdict(r *Report) Verdict {
 		v.Status = "single"
 		v.Headline = fmt.Sprintf("%s: F1 %.3f (precision %.3f, recall %.3f) on %d images", b.Label, b.Result.F1, b.Result.Precision, b.Result.Recall, res.Evaluated)
 	} else {
-		disagree := slices.ContainsFunc(r.Comparisons, func(c Comparison) bool { return c.Disagree })
-		if disagree {
+		if c := mostDisagreeing(r.Comparisons); c != nil {
 			v.Status = "drift"
-			v.Headline = fmt.Sprintf("%s F1 %.3f vs %s %.3f: preprocessing drift — the pipelines disagree", b.Label, b.Result.F1, w.Label, w.Result.F1)
+			// The two pipelines that disagree, the higher F1 first, and why.
+			hi, lo, fhi, flo := c.A, c.B, c.A1, c.B1
+			if c.B1 > c.A1 {
+				hi, lo, fhi, flo = c.B, c.A, c.B1, c.A1
+			}
+			v.Headline = fmt.Sprintf("%s F1 %.3f vs %s %.3f: preprocessing drift — the pipelines disagree (%s)", hi, fhi, lo, flo, strings.Join(c.Why, "; "))
 			spec := ""
 			if b.Result.Spec != b.Label {
 				spec = " (" + b.Result.Spec + ")"
@@ -472,9 +479,19 @@ func verdict(r *Report) Verdict {
 			v.Details = append(v.Details, fmt.Sprintf("Of these pipelines the model behaves best with %s%s: deploy that preprocessing.", b.Label, spec))
 		} else {
 			v.Status = "agree"
-			f1 := fmt.Sprintf("F1 %.3f–%.3f", w.Result.F1, b.Result.F1)
-			if fmt.Sprintf("%.3f", w.Result.F1) == fmt.Sprintf("%.3f", b.Result.F1) {
-				f1 = fmt.Sprintf("F1 %.3f in each", b.Result.F1)
+			f1 := "F1 " + pipeF1(w.Result) + "–" + pipeF1(b.Result)
+			var each []string
+			for _, p := range r.Pipelines {
+				each = append(each, p.Label+" "+pipeF1(p.Result))
+				if pipeF1(p.Result) == parity.NA {
+					f1 = "" // not a range: list them
+				}
+			}
+			switch {
+			case !slices.ContainsFunc(r.Pipelines, func(p Pipeline) bool { return pipeF1(p.Result) != pipeF1(b.Result) }):
+				f1 = "F1 " + pipeF1(b.Result) + " in each"
+			case f1 == "":
+				f1 = "F1 " + strings.Join(each, ", ")
 			}
 			v.Headline = "The pipelines agree: " + f1 + ", confidence distributions within the thresholds"
 		}
@@ -518,6 +535,21 @@ func verdict(r *Report) Verdict {
 		v.Details = append(v.Details, fmt.Sprintf("%d of %d images could not be evaluated and are excluded from every pipeline.", n, res.Images))
 	}
 	return v
+}
+
+// pipeF1 is a pipeline's F1 with 3 decimals, n/a when nothing was counted.
+func pipeF1(p *parity.PipelineResult) string { return countF1(pipelineCounts(p)) }
+
+// mostDisagreeing is the disagreeing comparison with the largest |ΔF1| (the
+// first of equals), or nil when the pipelines agree.
+func mostDisagreeing(cs []Comparison) *Comparison {
+	var out *Comparison
+	for i := range cs {
+		if c := &cs[i]; c.Disagree && (out == nil || math.Abs(c.DF1) > math.Abs(out.DF1)) {
+			out = c
+		}
+	}
+	return out
 }
 
 func checks(r *Report) []Check {

@@ -74,7 +74,9 @@ func TestVerdictOnFixtures(t *testing.T) {
 	require.Greater(t, sg.F1, 0.85)
 
 	assert.Equal(t, "drift", r.Verdict.Status)
-	assert.Equal(t, fmt.Sprintf("sg-coco F1 %.3f vs stretch %.3f: preprocessing drift — the pipelines disagree", sg.F1, st.F1), r.Verdict.Headline)
+	assert.Equal(t, fmt.Sprintf("sg-coco F1 %.3f vs stretch %.3f: preprocessing drift — the pipelines disagree (%s)", sg.F1, st.F1,
+		strings.Join(r.Comparisons[0].Why, "; ")), r.Verdict.Headline)
+	assert.Contains(t, r.Verdict.Headline, "(|ΔF1| 0.818 > 0.02; ground truths' best scores: major shift (PSI ")
 	assert.Contains(t, r.Verdict.Details[0], "best with sg-coco")
 	assert.Contains(t, strings.Join(r.Verdict.Details, "\n"), "Closest to the reference predictions: sg-coco")
 	assert.Contains(t, r.Verdict.Thresholds, "|ΔF1| > 0.02")
@@ -229,7 +231,7 @@ func TestWriteDirOnFixtures(t *testing.T) {
 	opt.MinF1 = 0.5
 	dir := filepath.Join(t.TempDir(), "out", "report") // created by WriteDir
 	r := fixtureReport(t, opt)
-	require.NoError(t, r.WriteDir(dir))
+	require.NoError(t, r.WriteDir(context.Background(), dir))
 	files := readDir(t, dir)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
@@ -242,7 +244,7 @@ func TestWriteDirOnFixtures(t *testing.T) {
 
 	// Rendering is deterministic: a second report of the same run gives the same bytes.
 	dir2 := t.TempDir()
-	require.NoError(t, fixtureReport(t, opt).WriteDir(dir2))
+	require.NoError(t, fixtureReport(t, opt).WriteDir(context.Background(), dir2))
 	for name, b := range readDir(t, dir2) {
 		assert.True(t, bytes.Equal(files[name], b), "%s differs between two renderings", name)
 	}
@@ -370,8 +372,8 @@ func TestSpecsSpelledOut(t *testing.T) {
 	r := fixtureReport(t, DefaultOptions())
 	st, sg := r.Pipelines[0], r.Pipelines[1]
 	assert.Equal(t, "letterbox:size=640,inner=636,anchor=center,round=round,stride=0,scaleup=true,interp=linear,pad=114,"+
-		"order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv", sg.Expanded)
-	assert.Equal(t, "stretch:size=640,interp=linear,order=rgb,scale=1/255,mean=0,std=0,layout=nchw,dtype=float32,unmap=per-axis,decoder=opencv", st.Expanded)
+		"order=rgb,scale=1/255,mean=0,std=1,layout=nchw,dtype=float32,unmap=super-gradients,decoder=opencv", sg.Expanded)
+	assert.Equal(t, "stretch:size=640,interp=linear,order=rgb,scale=1/255,mean=0,std=1,layout=nchw,dtype=float32,unmap=per-axis,decoder=opencv", st.Expanded)
 	assert.Empty(t, sg.SpecErr)
 	rows := r.ParamRows()
 	var keys, differ []string
@@ -437,4 +439,25 @@ func TestMarkdownEscape(t *testing.T) {
 	assert.Equal(t, `\<script>`, mdEscape("<script>"))
 	assert.Equal(t, `a\_b \*c\*`, mdEscape("a_b *c*"))
 	assert.Equal(t, `x \| y`, mdCell("x | y"))
+}
+
+// TestHeadlineNamesTheDisagreeingPair: a drift headline names the two pipelines
+// that disagree and why, even when every F1 is equal (a shift of the scores
+// alone) and a third pipeline has the best or worst F1. It once read "sg-coco F1
+// 1.000 vs sg-coco 1.000".
+func TestHeadlineNamesTheDisagreeingPair(t *testing.T) {
+	res := fixtureResult(t)
+	p := func(label string, f1 float64) Pipeline {
+		return Pipeline{Label: label, Result: &parity.PipelineResult{Name: label, F1: f1, Spec: label}}
+	}
+	r := &Report{Result: res, Options: DefaultOptions().withDefaults(),
+		Pipelines: []Pipeline{p("sg-coco", 1), p("sg-coco:decoder=go", 1), p("stretch", 0.5)},
+		Comparisons: []Comparison{
+			{A: "sg-coco", B: "sg-coco:decoder=go", A1: 1, B1: 1, Disagree: true, Why: []string{"ground truths' best scores: major shift (PSI 0.4 >= 0.25)"}},
+			{A: "sg-coco", B: "stretch", A1: 1, B1: 0.5, DF1: -0.5, Disagree: true, Why: []string{"|ΔF1| 0.500 > 0.02"}},
+		}}
+	assert.Equal(t, "sg-coco F1 1.000 vs stretch 0.500: preprocessing drift — the pipelines disagree (|ΔF1| 0.500 > 0.02)", verdict(r).Headline)
+	r.Comparisons = r.Comparisons[:1]
+	r.Pipelines = r.Pipelines[:2]
+	assert.Equal(t, "sg-coco F1 1.000 vs sg-coco:decoder=go 1.000: preprocessing drift — the pipelines disagree (ground truths' best scores: major shift (PSI 0.4 >= 0.25))", verdict(r).Headline)
 }

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/detparity/detparity/letterbox"
@@ -72,8 +70,6 @@ Flags:
 	cfg.Backends[1] = *other
 	bar := progressBar(stderr, *quiet)
 	cfg.Progress = bar.callback()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	rep, err := parity.CompareBackends(ctx, cfg)
 	bar.clear()
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
 	"github.com/detparity/detparity/parity"
 )
@@ -72,8 +70,6 @@ Flags:
 	}
 	bar := progressBar(stderr, *quiet)
 	cfg.Progress = bar.callback()
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	res, err := parity.Diagnose(ctx, cfg)
 	bar.clear()
 	if err != nil {

@@ -32,6 +32,7 @@ func cmdDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&th.MaxW1, "max-w1", 0, "fail when the Wasserstein-1 distance of either confidence sample exceeds this (0: not checked)")
 	fs.StringVar(&th.FailOnDrift, "fail-on-drift", "", "fail when either sample's drift verdict is at least `LEVEL`: minor or major")
 	fs.BoolVar(&th.Significant, "significant", false, "an F1/AP50 drop beyond its limit fails only if the paired bootstrap finds it significant")
+	fs.BoolVar(&th.AllowDifferent, "allow-different", false, "compare two runs of different models or datasets (by content: their sha256 in the run JSON) instead of refusing")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity diff A.json [B.json] [--a NAME] [--b NAME] [thresholds]
 
@@ -42,6 +43,11 @@ confidence distributions (KS, Wasserstein-1, Jensen-Shannon, PSI) and the drift 
 Files are written by 'detparity run --out' (or a report's report.json). With one file, --a
 and --b name two pipelines inside it; with two, each file's only pipeline is used unless
 --a / --b name one. Exit status 1 when a threshold fails, with the reasons printed.
+
+Two files must be runs of the same model bytes on the same dataset (the sha256 each run
+JSON records; paths may differ), else diff refuses unless --allow-different. Settings the
+runs did not share (conf, score floor, NMS IoU, ...) are printed as DIFFERS lines with the
+value each side used; runs matched at different --iou are refused.
 
 Examples:
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8 --out run.json
@@ -56,8 +62,8 @@ Flags:
 	if err != nil {
 		return err
 	}
-	if th.FailOnDrift != "" && th.FailOnDrift != "minor" && th.FailOnDrift != "major" {
-		return fmt.Errorf("%w: --fail-on-drift %q, expected minor or major", errUsage, th.FailOnDrift)
+	if err := th.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	var fileA, fileB string
 	switch len(files) {

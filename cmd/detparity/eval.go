@@ -13,7 +13,9 @@ import (
 
 	"github.com/detparity/detparity/box"
 	"github.com/detparity/detparity/dataset"
+	"github.com/detparity/detparity/internal/textsafe"
 	"github.com/detparity/detparity/metrics"
+	"github.com/detparity/detparity/parity"
 )
 
 func init() {
@@ -278,9 +280,9 @@ func ultralyticsFromCOCO(gt *metrics.COCOGroundTruth, dts []metrics.COCODetectio
 
 func writeEvalTable(w io.Writer, out evalOutput) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "ground truth %s (%s), %d images; detections %s, %d\n", out.GT, out.GTFormat, out.Images, out.DT, out.Detections)
+	fmt.Fprintf(tw, "ground truth %s (%s), %d images; detections %s, %d\n", textsafe.Name(out.GT), out.GTFormat, out.Images, textsafe.Name(out.DT), out.Detections)
 	if n := len(out.UnlabelledImages); n > 0 {
-		fmt.Fprintf(tw, "%d images without a label file, evaluated as background (first: %s)\n", n, out.UnlabelledImages[0])
+		fmt.Fprintf(tw, "%d images without a label file, evaluated as background (first: %s)\n", n, textsafe.Name(out.UnlabelledImages[0]))
 	}
 	if out.Dropped.GT+out.Dropped.Dets > 0 {
 		fmt.Fprintf(tw, "not evaluated (unlisted image or category): %d annotations, %d detections\n", out.Dropped.GT, out.Dropped.Dets)
@@ -300,12 +302,14 @@ func writeEvalTable(w io.Writer, out evalOutput) error {
 		"Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]",
 		"Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]",
 	}
+	// pycocotools prints -1.000 where nothing was measured (no ground truth in
+	// the area range or category); the table says n/a (the JSON keeps -1).
 	for i, v := range out.COCO.Array() {
-		fmt.Fprintf(tw, "  %-5s\t%s = %.3f\n", metrics.COCOStatNames[i], labels[i], v)
+		fmt.Fprintf(tw, "  %-5s\t%s = %s\n", metrics.COCOStatNames[i], labels[i], cocoStat(v))
 	}
 	fmt.Fprintln(tw, "\n  category\tname\tGT\tdets\tAP\tAP50\tAP75\tAR100")
 	for _, c := range out.PerCategory {
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n", c.CategoryID, c.Name, c.GT, c.Dets, c.AP, c.AP50, c.AP75, c.AR100)
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", c.CategoryID, textsafe.Name(c.Name), c.GT, c.Dets, cocoStat(c.AP), cocoStat(c.AP50), cocoStat(c.AP75), cocoStat(c.AR100))
 	}
 	u := out.Ultralytics
 	fmt.Fprintln(tw, "\nUltralytics (ap_per_class definition; not comparable with the COCO numbers)")
@@ -314,4 +318,12 @@ func writeEvalTable(w io.Writer, out evalOutput) error {
 		fmt.Fprintf(tw, "  %d\tP %.3f\tR %.3f\tmAP50 %.3f\tmAP50-95 %.3f\t(%d GT)\n", c.Class, c.P, c.R, c.AP50, c.AP, c.GT)
 	}
 	return tw.Flush()
+}
+
+// cocoStat prints a COCO statistic, n/a for pycocotools' -1 (not measured).
+func cocoStat(v float64) string {
+	if v < 0 {
+		return parity.NA
+	}
+	return fmt.Sprintf("%.3f", v)
 }

@@ -13,6 +13,7 @@ import (
 	_ "github.com/detparity/detparity/dataset/opencv" // the "opencv" decoder: libjpeg, as cv2.imread
 	"github.com/detparity/detparity/detect"
 	"github.com/detparity/detparity/explain"
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/npy"
 )
@@ -90,6 +91,10 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *heatmap != "" {
+		outs := []outset.Path{{Role: "--heatmap", Name: *heatmap}}
+		if err := checkOutputs(outs, []outset.Path{{Role: "--image", Name: *image}, {Role: "--tensor", Name: *tensor}, {Role: "--model", Name: *model}}); err != nil {
+			return err
+		}
 		if err := checkWritable(*heatmap); err != nil {
 			return err
 		}
@@ -104,7 +109,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *heatmap != "" {
-		if err := writeAtomic(*heatmap, e.WriteHeatmap); err != nil {
+		if err := writeOutputs(ctx, []outset.File{{Path: *heatmap, Write: e.WriteHeatmap}}); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,9 @@
 //	detparity diagnose --model M.onnx --data DIR [--reference REF.json] [--pipeline candidates] [--limit N]
 //
 // DIR holds images/ and YOLO labels/ (plus classes.txt, names.txt or data.yaml).
-// Exit status: 0 done, 1 the run could not be done (or an image failed with
-// --fail-on-error), 2 bad usage.
+// Exit status: 0 done, 1 the run could not be done (no image evaluated, more
+// failed than --max-failed, or any with --fail-on-error), 2 bad usage (an output
+// that is an input included), 130 / 143 interrupted by SIGINT / SIGTERM.
 package main
 
 import (
@@ -22,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
@@ -32,6 +32,8 @@ import (
 	// compare ONNX Runtime with OpenCV DNN: both register themselves.
 	_ "github.com/detparity/detparity/dataset/opencv"
 	_ "github.com/detparity/detparity/detect/cvdnn"
+	"github.com/detparity/detparity/internal/faults"
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/internal/suggest"
 	"github.com/detparity/detparity/parity"
 )
@@ -77,7 +79,20 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(parity.GCPercent)
 	}
-	os.Exit(realMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(mainWithSignals(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// mainWithSignals is realMain with SIGINT and SIGTERM handled (withSignals)
+// for the commands that stop on a cancelled context (cancellable); the others
+// keep the default: a signal ends them at once.
+func mainWithSignals(args []string, stdout, stderr io.Writer) int {
+	ctx := context.Background()
+	if len(args) > 0 && cancellable[args[0]] {
+		var stop func()
+		ctx, stop = withSignals(ctx, stderr)
+		defer stop()
+	}
+	return realMain(ctx, args, stdout, stderr)
 }
 
 // errUsage marks errors that should exit with status 2.
@@ -91,6 +106,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var err error
 	switch c, ok := commands[args[0]]; {
 	case ok:
+		faults.At("cmd.start")
 		err = c.run(ctx, args[1:], stdout, stderr)
 	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
 		fmt.Fprint(stdout, usage())
@@ -109,10 +125,13 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "detparity:", err)
+		fmt.Fprintln(stderr, "detparity:", safeText(err.Error()))
 		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "detparity:", safeText(err.Error()))
+		return interruptedCode(ctx)
 	default:
-		fmt.Fprintln(stderr, "detparity:", err)
+		fmt.Fprintln(stderr, "detparity:", safeText(err.Error()))
 		return 1
 	}
 }
@@ -123,8 +142,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rf := addRunFlags(fs, "a preset with overrides (sg-coco:decoder=go) or a free spec (letterbox:size=640,inner=636,anchor=center,pad=114,order=rgb,scale=1/255)",
 		"the confidence distributions")
 	format := addFormatFlag(fs)
-	out := fs.String("out", "", "also write the full result as JSON to this `file` (written atomically)")
-	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
+	out := fs.String("out", "", "also write the full result as JSON to this `file` (with --predictions-out and --gt-out: one set, all new or all as before)")
+	ff := addFailureFlags(fs)
 	predOut := fs.String("predictions-out", "", "write each pipeline's detections (source pixels) as COCO results json: `P.json` becomes P.NAME.json per pipeline")
 	gtOut := fs.String("gt-out", "", "write the ground truth of the evaluated images as a COCO instances `json` with the ids of --predictions-out (for pycocotools, FiftyOne, 'detparity eval')")
 	timing := fs.Bool("timing", false, "print on stderr where the wall time went (workers: ONNX Runtime run, waiting; post-processing: output decoding, accumulation; loaders: image decoding, preprocessing) and the share of the workers' time outside ONNX Runtime's Run")
@@ -159,8 +178,13 @@ n --out files gives exactly the numbers and the JSON bytes of one unsharded run.
 docs/scale.md). A shard writes NAME-shard-0000i-of-0000n.EXT for each output NAME.EXT.
 --limit N runs N images spread evenly over the sorted list (ids kept).
 Results do not depend on --workers: the same inputs give byte-identical JSON.
-Ctrl-C stops feeding images, waits for those in flight, prints how many were
-done and exits 1 without writing anything (previous outputs are left intact).
+Ctrl-C (or SIGTERM) stops the run at any stage within one image per worker,
+prints how many images were done and exits 130 (143) without writing anything;
+a second Ctrl-C exits at once. --out and the --predictions-out files are one set:
+after any failure, a full disk or a kill they all hold the new run or all stay
+as they were (an interrupted write is completed or cleaned at the next start).
+No output may be an input (the model, the reference, a file of the dataset) or
+another output. A run in which no image could be evaluated exits 1.
 
 Examples (the shipped fixtures):
   detparity run --model fixtures/model/detector.onnx --data fixtures/eval --pipeline stretch,sg-coco --conf 0.8
@@ -191,6 +215,9 @@ Flags:
 	if err != nil {
 		return err
 	}
+	if err := ff.validate(); err != nil {
+		return err
+	}
 	if cfg.Shard, cfg.Shards, err = shardFlags(*shard, *shards); err != nil {
 		return err
 	}
@@ -203,16 +230,24 @@ Flags:
 			*p = parity.ShardPath(*p, cfg.Shard, cfg.Shards)
 		}
 	}
-	// Unwritable outputs are found before any work.
-	for _, path := range []string{*out, *predOut, *gtOut} {
-		if path != "" {
-			if err := checkWritable(path); err != nil {
+	// Outputs are checked before any work: none may be an input or another
+	// output, each must be writable.
+	outs, err := predictionPaths(cfg, *predOut)
+	if err != nil {
+		return err
+	}
+	outs = append([]outset.Path{{Role: "--out", Name: *out}, {Role: "--gt-out", Name: *gtOut}}, outs...)
+	if err := checkOutputs(outs, runInputs(cfg)); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Name != "" {
+			if err := checkWritable(o.Name); err != nil {
 				return err
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
+	cfg.CheckInputs = refuseInputs(outs)
 	res, err := parity.Run(ctx, cfg)
 	rf.bar.clear()
 	if err != nil {
@@ -222,17 +257,7 @@ Flags:
 		tm := res.Timing()
 		fmt.Fprintf(stderr, "timing: %s\n", tm)
 	}
-	if *predOut != "" {
-		if err := writePredictions(res, *predOut); err != nil {
-			return err
-		}
-	}
-	if *gtOut != "" {
-		if err := writeAtomic(*gtOut, res.WriteCOCOGroundTruth); err != nil {
-			return err
-		}
-	}
-	return emitResult(res, *out, *format, *failOnError, stdout)
+	return emitResult(ctx, res, resultFiles(res, *out, *predOut, *gtOut), *format, ff, stdout)
 }
 
 // shardFlags reads --shard (i/n, or env with --shards n) and --shards.
@@ -262,13 +287,14 @@ func shardFlags(shard string, shards int) (i, n int, err error) {
 	return i, n, nil
 }
 
-// emitResult writes a run's JSON to out (when set, atomically), prints it in
-// format, and turns failed images into an error under --fail-on-error.
-func emitResult(res *parity.Result, out, format string, failOnError bool, stdout io.Writer) error {
-	if out != "" {
-		if err := writeAtomic(out, res.WriteJSON); err != nil {
-			return err
-		}
+// emitResult writes a run's output files as one set, prints the result in
+// format, and turns failed images into an error (failureFlags.check).
+func emitResult(ctx context.Context, res *parity.Result, files []outset.File, format string, ff *failureFlags, stdout io.Writer) error {
+	if err := writeOutputs(ctx, files); err != nil {
+		return err
+	}
+	if err := writtenThenInterrupted(ctx, len(files)); err != nil {
+		return err
 	}
 	var err error
 	if format == "json" {
@@ -279,48 +305,7 @@ func emitResult(res *parity.Result, out, format string, failOnError bool, stdout
 	if err != nil {
 		return err
 	}
-	if failOnError && len(res.Failed) > 0 {
-		return fmt.Errorf("%d of %d images failed (--fail-on-error)", len(res.Failed), res.Images)
-	}
-	return nil
-}
-
-// writePredictions writes one COCO results file per pipeline (parity.PredictionsPath).
-func writePredictions(res *parity.Result, out string) error {
-	seen := map[string]string{}
-	for _, p := range res.Pipelines {
-		path := parity.PredictionsPath(out, p.Name)
-		if other, dup := seen[path]; dup {
-			return fmt.Errorf("--predictions-out: pipelines %q and %q would both write %s; rename one", other, p.Name, path)
-		}
-		seen[path] = p.Name
-		if err := writeAtomic(path, func(w io.Writer) error { return res.WriteCOCOResults(w, p.Name) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeAtomic writes through a temporary file in the target's folder and renames
-// it into place, so a reader never sees a half-written file and a failed write
-// leaves any previous file intact.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return ff.check(res)
 }
 
 // checkWritable fails, naming path, when a file cannot be created at path: its
@@ -334,8 +319,8 @@ func checkWritable(path string) error {
 	case !st.IsDir():
 		return fmt.Errorf("cannot write %s: %s is a file, expected a folder", path, dir)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("cannot write %s: it is a folder, expected a file path", path)
+	if err := outset.CheckTarget(path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, ".detparity-check-*")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/parity"
 )
 
@@ -13,12 +14,12 @@ func init() {
 	register("merge", "combine the --out files of 'run --shard i/n' into the result of one unsharded run", cmdMerge)
 }
 
-func cmdMerge(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write the merged result as JSON to this `file` (written atomically)")
+	out := fs.String("out", "", "write the merged result as JSON to this `file` (written atomically; not one of the shards)")
 	format := addFormatFlag(fs)
-	failOnError := fs.Bool("fail-on-error", false, "exit 1 when any image failed to evaluate")
+	ff := addFailureFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: detparity merge SHARD1.json SHARD2.json ... [--out RUN.json] [--format text|json]
 
@@ -50,6 +51,16 @@ Flags:
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if err := ff.validate(); err != nil {
+		return err
+	}
+	var ins []outset.Path
+	for _, f := range files {
+		ins = append(ins, outset.Path{Role: "a shard given to merge,", Name: f})
+	}
+	if err := checkOutputs([]outset.Path{{Role: "--out", Name: *out}}, ins); err != nil {
+		return err
+	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
 			return err
@@ -65,5 +76,5 @@ Flags:
 	if err != nil {
 		return err
 	}
-	return emitResult(res, *out, *format, *failOnError, stdout)
+	return emitResult(ctx, res, resultFiles(res, *out, "", ""), *format, ff, stdout)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/frame"
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/letterbox"
 	"github.com/detparity/detparity/npy"
 )
@@ -84,10 +85,17 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("%w: --pipeline: %v", errUsage, err)
 	}
-	for _, p := range []string{*out, *geoOut, *tensorOut} {
-		if p != "" {
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return fmt.Errorf("cannot write %s: %w", p, err)
+	outs := []outset.Path{{Role: "--out", Name: *out}, {Role: "--geometry-out", Name: *geoOut}, {Role: "--tensor-out", Name: *tensorOut}}
+	if err := checkOutputs(outs, []outset.Path{{Role: "the --in image", Name: *in}}); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Name != "" {
+			if err := os.MkdirAll(filepath.Dir(o.Name), 0o755); err != nil {
+				return fmt.Errorf("cannot write %s: %w", o.Name, err)
+			}
+			if err := checkWritable(o.Name); err != nil {
+				return err
 			}
 		}
 	}
@@ -112,14 +120,14 @@ Flags:
 	for i, j := 0, 0; i < len(res.Pix); i, j = i+3, j+4 {
 		rgba.Pix[j], rgba.Pix[j+1], rgba.Pix[j+2], rgba.Pix[j+3] = res.Pix[i], res.Pix[i+1], res.Pix[i+2], 255
 	}
-	if err := writeAtomic(*out, func(w io.Writer) error { return png.Encode(w, rgba) }); err != nil {
-		return err
-	}
+	files := []outset.File{{Path: *out, Write: func(w io.Writer) error { return png.Encode(w, rgba) }}}
 	g := plan.Geometry()
 	if *tensorOut != "" {
-		if err := writeTensor(*tensorOut, plan, img); err != nil {
+		shape, data, err := modelTensor(plan, img)
+		if err != nil {
 			return fmt.Errorf("%s: %w", *in, err)
 		}
+		files = append(files, outset.File{Path: *tensorOut, Write: func(w io.Writer) error { return npy.Write(w, shape, data) }})
 	}
 	if *geoOut != "" {
 		pg := preprocessGeometry{
@@ -127,26 +135,26 @@ Flags:
 			ScaleX: g.ScaleX, ScaleY: g.ScaleY, ResizedW: g.ResizedW, ResizedH: g.ResizedH,
 			PadTop: g.PadTop, PadLeft: g.PadLeft, PadBottom: g.PadBottom, PadRight: g.PadRight, Order: spec.Order.String(),
 		}
-		err := writeAtomic(*geoOut, func(w io.Writer) error {
+		files = append(files, outset.File{Path: *geoOut, Write: func(w io.Writer) error {
 			b, err := json.MarshalIndent(pg, "", "  ")
 			if err != nil {
 				return err
 			}
 			_, err = w.Write(append(b, '\n'))
 			return err
-		})
-		if err != nil {
-			return err
-		}
+		}})
+	}
+	if err := writeOutputs(ctx, files); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "%s: %dx%d -> %dx%d (resized %dx%d, pad t/l/b/r %d/%d/%d/%d), %s order, decoder %s\n",
 		*out, g.SrcW, g.SrcH, g.DstW, g.DstH, g.ResizedW, g.ResizedH, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, spec.Order, dec.Name())
 	return nil
 }
 
-// writeTensor writes the tensor plan makes of img as a .npy file: float32, or
+// modelTensor is the tensor plan makes of img, for a .npy file: float32, or
 // the bytes of a dtype=uint8 spec, shaped (1, 3, H, W) or (1, H, W, 3).
-func writeTensor(path string, plan *letterbox.Plan, img frame.Image) error {
+func modelTensor(plan *letterbox.Plan, img frame.Image) ([]int, any, error) {
 	g := plan.Geometry()
 	shape := []int{1, 3, g.DstH, g.DstW}
 	if plan.Spec.Layout == letterbox.NHWC {
@@ -156,15 +164,15 @@ func writeTensor(path string, plan *letterbox.Plan, img frame.Image) error {
 	if plan.Spec.DType == letterbox.Uint8 {
 		t := make([]uint8, plan.TensorLen())
 		if err := plan.ApplyUint8(img, t); err != nil {
-			return err
+			return nil, nil, err
 		}
 		data = t
 	} else {
 		t := make([]float32, plan.TensorLen())
 		if err := plan.Apply(img, t); err != nil {
-			return err
+			return nil, nil, err
 		}
 		data = t
 	}
-	return npy.WriteFile(path, shape, data)
+	return shape, data, nil
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/detparity/detparity/internal/outset"
 	"github.com/detparity/detparity/parity"
 	"github.com/detparity/detparity/report"
 	"github.com/detparity/detparity/version"
@@ -28,8 +28,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		"the confidence distributions and curves")
 	out := fs.String("out", "", "output `dir` for index.html, report.md, report.json and junit.xml (created if missing)")
 	gallery := fs.Int("gallery", ro.Gallery, "number of images drawn where the pipelines disagree most (0: none)")
-	minF1 := fs.Float64("min-f1", 0, "check that every pipeline reaches this F1; exit 1 when one does not (0: no check)")
-	f1Tol := fs.Float64("f1-tolerance", ro.F1Tolerance, "largest |ΔF1| between two pipelines still called agreement")
+	minF1 := fs.Float64("min-f1", 0, "check that every pipeline reaches this F1; exit 1 when one does not (0: no check; 0 <= F1 <= 1)")
+	f1Tol := fs.Float64("f1-tolerance", ro.F1Tolerance, "largest |ΔF1| between two pipelines still called agreement (0 <= tolerance <= 1)")
+	ff := addFailureFlags(fs)
 	failOnDrift := fs.Bool("fail-on-drift", false, "exit 1 when the pipelines disagree (the report is written first)")
 	title := fs.String("title", ro.Title, "page `title`")
 	fs.Usage = func() {
@@ -44,9 +45,12 @@ Runs each model over every image of DIR once per pipeline (as 'detparity run') a
   report.json  the run, exactly as 'detparity run --out' writes it (byte-identical for the same inputs)
   junit.xml    one test case per pipeline (F1 >= --min-f1 when given), per comparison with the
                first pipeline (no drift) and for the dataset (every image evaluated)
-Each file is written atomically; when the run fails, the previous report is left as it was.
-Exit status: 0 written, 1 the run failed or a check requested by --min-f1/--fail-on-drift failed,
-2 bad usage.
+The four files are one set: after a failure, a full disk, Ctrl-C, SIGTERM or a kill they are
+all from the new run or all as they were (an interrupted write is completed or cleaned at the
+next start). No file of --out may be an input of the run.
+Exit status: 0 written, 1 the run failed, no image was evaluated, more than --max-failed
+failed, or a check requested by --min-f1/--fail-on-drift failed, 2 bad usage, 130/143
+interrupted by SIGINT/SIGTERM (nothing written).
 
 Everything is compared with the first pipeline (of the first model); with several models each
 row is MODEL/PIPELINE.
@@ -74,28 +78,39 @@ Flags:
 	if *gallery < 0 {
 		return fmt.Errorf("%w: --gallery %d, expected >= 0", errUsage, *gallery)
 	}
-	if *minF1 < 0 || *minF1 > 1 {
-		return fmt.Errorf("%w: --min-f1 %g, expected 0 <= F1 <= 1", errUsage, *minF1)
+	if err := checkFloat("min-f1", *minF1, *minF1 >= 0 && *minF1 <= 1, "0 <= F1 <= 1"); err != nil {
+		return err
 	}
-	if *f1Tol < 0 || *f1Tol > 1 {
-		return fmt.Errorf("%w: --f1-tolerance %g, expected 0 <= tolerance <= 1", errUsage, *f1Tol)
+	if err := checkFloat("f1-tolerance", *f1Tol, *f1Tol >= 0 && *f1Tol <= 1, "0 <= tolerance <= 1"); err != nil {
+		return err
+	}
+	if err := ff.validate(); err != nil {
+		return err
 	}
 	if st, err := os.Stat(*out); err == nil && !st.IsDir() {
 		return fmt.Errorf("%w: --out %s is a file, expected a folder", errUsage, *out)
-	}
-	// An unwritable --out is found before any work.
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("cannot write %s: %w", *out, err)
-	}
-	if err := checkWritable(filepath.Join(*out, report.FileJSON)); err != nil {
-		return err
 	}
 	cfg, err := rf.config(stderr)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
+	var outs []outset.Path
+	for _, p := range report.Paths(*out) {
+		outs = append(outs, outset.Path{Role: "--out file", Name: p})
+	}
+	if err := checkOutputs(outs, runInputs(cfg)); err != nil {
+		return err
+	}
+	// An unwritable --out is found before any work.
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("cannot write %s: %w", *out, err)
+	}
+	for _, p := range report.Paths(*out) {
+		if err := checkWritable(p); err != nil {
+			return err
+		}
+	}
+	cfg.CheckInputs = refuseInputs(outs)
 	started := time.Now()
 	res, err := parity.Run(ctx, cfg)
 	rf.bar.clear()
@@ -109,12 +124,15 @@ Flags:
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteDir(*out); err != nil {
+	if err := rep.WriteDir(ctx, *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s\n", rep.Verdict.Headline)
+	if err := writtenThenInterrupted(ctx, 4); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", safeText(rep.Verdict.Headline))
 	for _, dt := range rep.Verdict.Details {
-		fmt.Fprintf(stdout, "  %s\n", dt)
+		fmt.Fprintf(stdout, "  %s\n", safeText(dt))
 	}
 	fmt.Fprintf(stdout, "wrote %s (also report.md, report.json, junit.xml)\n", filepath.Join(*out, report.FileHTML))
 	var failed []string
@@ -126,5 +144,5 @@ Flags:
 	if len(failed) > 0 {
 		return fmt.Errorf("%d check(s) failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
 	}
-	return nil
+	return ff.check(res)
 }

@@ -70,7 +70,7 @@ func TestRunPerImageFailures(t *testing.T) {
 	assert.Contains(t, stdout, "FAILED broken.jpg (decode): ")
 	assert.Contains(t, stdout, img("broken.jpg"))
 	assert.NotContains(t, stdout, "FAILED nolabel.jpg", "no label file: a background image")
-	assert.Contains(t, stdout, "WARNING label file without an image: lost.txt\n")
+	assert.Contains(t, stdout, "WARNING 1 label file has no image; not evaluated: labels/lost.txt\n")
 
 	var got runJSON
 	b, err := os.ReadFile(out)
@@ -125,7 +125,7 @@ func TestOutputNotWritable(t *testing.T) {
 		{[]string{"run", "--out", filepath.Join(file, "run.json")}, "detparity: cannot write " + filepath.Join(file, "run.json") + ": " + file + " is a file, expected a folder\n"},
 		{[]string{"run", "--out", filepath.Join(missing, "run.json")}, "detparity: cannot write " + filepath.Join(missing, "run.json") + ": stat " + missing + ": no such file or directory\n"},
 		{[]string{"run", "--out", tmp}, "detparity: cannot write " + tmp + ": it is a folder, expected a file path\n"},
-		{[]string{"run", "--predictions-out", filepath.Join(file, "p.json")}, "detparity: cannot write " + filepath.Join(file, "p.json") + ": " + file + " is a file, expected a folder\n"},
+		{[]string{"run", "--predictions-out", filepath.Join(file, "p.json")}, "detparity: cannot write " + filepath.Join(file, "p.sg-coco.json") + ": " + file + " is a file, expected a folder\n"},
 		{[]string{"report", "--out", filepath.Join(file, "rep")}, "detparity: cannot write " + filepath.Join(file, "rep") + ": mkdir " + file + ": not a directory\n"},
 		{[]string{"merge", "a.json", "--out", filepath.Join(file, "m.json")}, "detparity: cannot write " + filepath.Join(file, "m.json") + ": " + file + " is a file, expected a folder\n"},
 	} {
@@ -144,7 +144,8 @@ func TestOutputNotWritable(t *testing.T) {
 }
 
 // TestRunInterrupted: a cancelled run (Ctrl-C cancels the context) says how far
-// it got, exits 1 and writes nothing: the previous --out file stays intact.
+// it got, exits 130 and writes nothing: the previous --out file stays intact.
+// TestSignals sends real signals to a real process at every stage.
 func TestRunInterrupted(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run.json")
 	require.NoError(t, os.WriteFile(out, []byte("previous\n"), 0o644))
@@ -152,7 +153,7 @@ func TestRunInterrupted(t *testing.T) {
 	cancel()
 	var o, e bytes.Buffer
 	code := realMain(ctx, []string{"run", "--model", fixtureModel, "--data", fixtureData, "--pipeline", "sg-coco", "--out", out}, &o, &e)
-	assert.Equal(t, 1, code)
+	assert.Equal(t, 130, code)
 	// dataset.Open honours the cancelled context: the run stops while the dataset is scanned.
 	assert.Equal(t, "detparity: dataset: scan "+filepath.Join(fixtureData, "images")+": stopped after 0 entries: context canceled; nothing written (previous outputs left as they were)\n", e.String())
 	assert.Empty(t, o.String())
