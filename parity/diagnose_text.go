@@ -44,7 +44,7 @@ func (d *Diagnosis) WriteText(w io.Writer) error {
 	if d.Next != nil {
 		fmt.Fprintf(w, "next best: %s  (%s)", d.Next.Spec, d.describe(d.Next))
 		if d.Gap != nil {
-			fmt.Fprintf(w, "; paired bootstrap of the %s: %+.4f, %.4g%% CI [%+.4f, %+.4f], p=%.3g < %.3g (0.05 over the finalists compared)",
+			fmt.Fprintf(w, "; paired bootstrap of the %s: %+.4f, %.4g%% CI [%+.4f, %+.4f], p=%.3g < %.3g (0.05 over the specs evaluated)",
 				d.GapMetric, d.Gap.Delta, 100*(1-d.Gap.Alpha), d.Gap.Lo, d.Gap.Hi, d.Gap.P, d.Gap.Alpha)
 		} else {
 			fmt.Fprintf(w, "; it fails on other images")
