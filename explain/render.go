@@ -134,9 +134,9 @@ func applySpec(s letterbox.Spec, img frame.Image) ([]float32, letterbox.Geometry
 	return out, p.Geometry(), nil
 }
 
-// lutOf returns spec s's value of each byte per output channel, computed by
-// letterbox itself (a 256x1 grey ramp through a copy-sized Plan), so a
-// composed tensor has exactly the values a Plan writes.
+// lutOf returns spec s's value of each byte per output channel, as a Plan
+// writes it (letterbox.ValueTable; a fitted hypothesis may have a negative
+// std, which no Spec takes but the table computes alike).
 func lutOf(s letterbox.Spec) ([3][256]float32, error) {
 	var lut [3][256]float32
 	if s.DType == letterbox.Uint8 {
@@ -147,23 +147,13 @@ func lutOf(s letterbox.Spec) ([3][256]float32, error) {
 		}
 		return lut, nil
 	}
-	l := s
-	l.Name, l.Mode, l.Size, l.Width, l.Height, l.Inner, l.Stride = "lut", letterbox.Stretch, 0, 256, 1, 0, 0
-	l.Layout = letterbox.NHWC
-	ramp := frame.New(256, 1, s.Order)
-	for i := range 256 {
-		ramp.Pix[3*i], ramp.Pix[3*i+1], ramp.Pix[3*i+2] = uint8(i), uint8(i), uint8(i)
-	}
-	out, _, err := applySpec(l, ramp)
-	if err != nil {
-		return lut, err
-	}
-	for i := range 256 {
-		for c := 0; c < 3; c++ {
-			lut[c][i] = out[3*i+c]
+	std := s.Std
+	for c := range std {
+		if std[c] == 0 {
+			std[c] = 1 // no division (a values struct's zero)
 		}
 	}
-	return lut, nil
+	return letterbox.ValueTable(s.Scale, s.Mean, std), nil
 }
 
 // compose renders a hypothesis no spec can express (a placement no anchor

@@ -191,7 +191,7 @@ func (s *searcher) candidates(sw, sh int) []cand {
 // refuses the image).
 func geometryOf(p param, sw, sh, W, H int) (geom, bool) {
 	sp := letterbox.Spec{Name: "candidate", Mode: p.mode, Inner: p.inner, Round: p.round, Anchor: p.anchor,
-		Order: frame.RGB, Scale: 1}
+		Order: frame.RGB, Scale: 1, Std: [3]float64{1, 1, 1}}
 	if W == H {
 		sp.Size = W
 	} else {

@@ -10,7 +10,7 @@ import (
 )
 
 // values is a spec's value transform: t = (v*scale - mean[c]) / std[c]
-// (std 0: no division), as letterbox.Spec writes it.
+// (std 1: no division), as letterbox.Spec writes it.
 type values struct {
 	scale     float64
 	mean, std [3]float64
@@ -100,9 +100,6 @@ func snapChannel(a, b, sc, tol float64) (mean, std float64, length int) {
 			}
 		}
 	}
-	if std == 1 {
-		std = 0
-	}
 	return mean, std, length
 }
 
@@ -148,7 +145,7 @@ func (v values) describe() string {
 			x = "x*" + num(v.scale)
 		}
 	}
-	if v.std == [3]float64{} {
+	if v.std == [3]float64{} || v.std == [3]float64{1, 1, 1} {
 		return fmt.Sprintf("%s - %s", x, triple(v.mean))
 	}
 	return fmt.Sprintf("(%s - %s) / %s", x, triple(v.mean), triple(v.std))

@@ -179,22 +179,7 @@ func (s Spec) Plan(srcW, srcH int, opts ...PlanOption) (*Plan, error) {
 	}
 	p := &Plan{Spec: s, geo: g, rz: newResizer(srcW, srcH, g.ResizedW, g.ResizedH, s.Interp), workers: max(o.workers, 1)}
 	p.workers = min(p.workers, g.DstH)
-	den := 0.0
-	if s.Scale > 0 && s.Scale < 1 {
-		if n := math.Round(1 / s.Scale); 1/n == s.Scale {
-			den = n
-		}
-	}
-	for c := 0; c < 3; c++ {
-		for v := range p.lut[c] {
-			x := float64(v) * s.Scale
-			if den != 0 {
-				x = float64(v) / den
-			}
-			x = (x - s.Mean[c]) / s.Std[c]
-			p.lut[c][v] = float32(x)
-		}
-	}
+	p.lut = ValueTable(s.Scale, s.Mean, s.Std)
 	for k := range p.padRow {
 		p.padRow[k] = make([]float32, g.DstW)
 		for x := range p.padRow[k] {
@@ -423,4 +408,29 @@ func (p *Plan) Image(src frame.Image) (frame.Image, error) {
 	out := frame.New(g.DstW, g.DstH, p.Spec.Order)
 	p.rowsOut(src, nil, out.Pix, p.rz.newScratch(), 0, g.DstH, true)
 	return out, nil
+}
+
+// ValueTable is the value each byte v of each output channel c becomes in a
+// float32 tensor, as Plan.Apply writes it: (v*scale - mean[c]) / std[c] in
+// float64, rounded to float32 once, as numpy computes (img*scale - mean) / std
+// before .astype(np.float32); when scale is exactly 1/N for an integer N, v/N
+// (numpy's img / 255.0). It does not check its arguments (Spec.Plan does).
+func ValueTable(scale float64, mean, std [3]float64) [3][256]float32 {
+	var lut [3][256]float32
+	den := 0.0
+	if scale > 0 && scale < 1 {
+		if n := math.Round(1 / scale); 1/n == scale {
+			den = n
+		}
+	}
+	for c := 0; c < 3; c++ {
+		for v := range lut[c] {
+			x := float64(v) * scale
+			if den != 0 {
+				x = float64(v) / den
+			}
+			lut[c][v] = float32((x - mean[c]) / std[c])
+		}
+	}
+	return lut
 }

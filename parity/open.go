@@ -2,10 +2,12 @@ package parity
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/detect"
 )
 
@@ -19,6 +21,9 @@ type modelRef struct {
 // inspect reads a model's signature once (detect.Inspect: layout from the
 // outputs, values and metadata, or the layout the settings name).
 func inspect(path string, s Settings) (*detect.Signature, error) {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("parity: model %s is %s, %w: refused before reading", path, dataset.DescribeMode(st.Mode()), dataset.ErrNotRegular)
+	}
 	if err := detect.Init(); err != nil {
 		return nil, err
 	}

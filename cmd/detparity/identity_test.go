@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/parity"
 )
 
 // TestRunJSONIdentity: every run JSON records its format, each model's sha256,
@@ -15,7 +17,7 @@ import (
 func TestRunJSONIdentity(t *testing.T) {
 	data := smallDir(t, 2)
 	out := filepath.Join(t.TempDir(), "run.json")
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--model", "../../fixtures/model/detector_fp16.onnx", "--data", data,
+	code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--model", "../../fixtures/model/detector_fp16.onnx", "--data", data,
 		"--conf", "0.6", "--floor", "0.02", "--bins", "10", "--strict-labels", "--out", out)
 	require.Equal(t, 0, code, stderr)
 	b, err := os.ReadFile(out)
@@ -45,13 +47,13 @@ func TestDiffKnowsWhatItCompares(t *testing.T) {
 	run := func(name string, args ...string) string {
 		t.Helper()
 		out := filepath.Join(tmp, name)
-		code, _, stderr := runCLI(t, append([]string{"run", "--data", data, "--quiet", "--out", out}, args...)...)
+		code, _, stderr := runCLI(t, append([]string{"run", "--pipeline", "sg-coco", "--data", data, "--quiet", "--out", out}, args...)...)
 		require.Equal(t, 0, code, stderr)
 		return out
 	}
 	base := run("base.json", "--model", fixtureModel)
 	same := filepath.Join(tmp, "same.json")
-	code, _, stderr := runCLI(t, "run", "--model", modelCopy, "--data", moved, "--quiet", "--out", same)
+	code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", modelCopy, "--data", moved, "--quiet", "--out", same)
 	require.Equal(t, 0, code, stderr)
 	half := run("fp16.json", "--model", fp16)
 	conf := run("conf.json", "--model", fixtureModel, "--conf", "0.8", "--nms-iou", "0.6")
@@ -106,9 +108,11 @@ func TestMergeKnowsWhatItMerges(t *testing.T) {
 	shard := func(name, dir, s string, extra ...string) string {
 		t.Helper()
 		out := filepath.Join(tmp, name)
-		code, _, stderr := runCLI(t, append([]string{"run", "--model", fixtureModel, "--data", dir, "--quiet", "--shard", s, "--out", out}, extra...)...)
+		code, _, stderr := runCLI(t, append([]string{"run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", dir, "--quiet", "--shard", s, "--out", out}, extra...)...)
 		require.Equal(t, 0, code, stderr)
-		return out
+		i, n, err := parity.ParseShard(s)
+		require.NoError(t, err)
+		return parity.ShardPath(out, i, n) // a shard writes NAME-shard-0000i-of-0000n.json
 	}
 	a, b := shard("a.json", data, "1/2"), shard("b.json", moved, "2/2")
 	code, stdout, stderr := runCLI(t, "merge", a, b)

@@ -37,7 +37,7 @@ func TestOutputIsInput(t *testing.T) {
 	watched := []string{model, ref, yaml, shard, img, label, names, filepath.Join(data, "labels", "00001.txt")}
 	before := readAll(t, watched...)
 	run := func(extra ...string) []string {
-		return append([]string{"run", "--model", model, "--data", data, "--quiet"}, extra...)
+		return append([]string{"run", "--pipeline", "sg-coco", "--model", model, "--data", data, "--quiet"}, extra...)
 	}
 	for _, c := range []struct {
 		args []string
@@ -50,7 +50,7 @@ func TestOutputIsInput(t *testing.T) {
 		{run("--out", filepath.Join(tmp, "hard.txt")), "--out " + filepath.Join(tmp, "hard.txt") + " is also a label file of the dataset " + filepath.Join(data, "labels", "00001.txt")},
 		{run("--out", img), "--out " + img + " is also an image of the dataset " + img},
 		{run("--out", names), "--out " + names + " is also the class names file " + names},
-		{[]string{"run", "--model", model, "--data", yaml, "--out", yaml}, "--out " + yaml + " is also --data " + yaml},
+		{[]string{"run", "--pipeline", "sg-coco", "--model", model, "--data", yaml, "--out", yaml}, "--out " + yaml + " is also --data " + yaml},
 		{run("--pipeline", "sg-coco", "--out", filepath.Join(tmp, "p.sg-coco.json"), "--predictions-out", filepath.Join(tmp, "p.json")),
 			"the --predictions-out file of sg-coco " + filepath.Join(tmp, "p.sg-coco.json") + " is also --out " + filepath.Join(tmp, "p.sg-coco.json")},
 		{[]string{"merge", shard, "--out", shard}, "--out " + shard + " is also a shard given to merge, " + shard},
@@ -68,7 +68,7 @@ func TestOutputIsInput(t *testing.T) {
 	require.NoError(t, os.Mkdir(repDir, 0o755))
 	repRef := filepath.Join(repDir, "report.json")
 	copyFile(t, fixtureReference, repRef)
-	code, _, stderr := runCLI(t, "report", "--model", model, "--data", data, "--reference", repRef, "--out", repDir, "--quiet")
+	code, _, stderr := runCLI(t, "report", "--pipeline", "sg-coco", "--model", model, "--data", data, "--reference", repRef, "--out", repDir, "--quiet")
 	assert.Equal(t, 2, code)
 	assert.Equal(t, "detparity: usage: --out file "+repRef+" is also the --reference file "+repRef+collision, stderr)
 	assert.Equal(t, before, readAll(t, watched...), "no input was touched")
@@ -78,7 +78,7 @@ func TestOutputIsInput(t *testing.T) {
 // outputSet runs detparity with --out and --predictions-out (two pipelines, so
 // three files) into dir.
 func outputSetArgs(data, dir string) []string {
-	return []string{"run", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--quiet",
+	return []string{"run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--quiet",
 		"--out", filepath.Join(dir, "run.json"), "--predictions-out", filepath.Join(dir, "p.json")}
 }
 
@@ -139,7 +139,7 @@ func TestOutputSetKilled(t *testing.T) {
 func TestReportKilled(t *testing.T) {
 	data := smallDir(t, 3)
 	runDir := t.TempDir()
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--out", filepath.Join(runDir, "run.json"))
+	code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--out", filepath.Join(runDir, "run.json"))
 	require.Equal(t, 0, code, stderr)
 	runJSONBytes := readAll(t, filepath.Join(runDir, "run.json"))[0]
 	names := []string{"report.json", "report.md", "junit.xml", "index.html"}
@@ -156,7 +156,7 @@ func TestReportKilled(t *testing.T) {
 				previous = append(previous, "previous "+n+"\n")
 			}
 			writeAll(t, previous, files...)
-			args := []string{"report", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--gallery", "1", "--out", dir, "--quiet"}
+			args := []string{"report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--gallery", "1", "--out", dir, "--quiet"}
 			code, stderr := runChild(t, fmt.Sprintf("kill:%s:%d", c.point, c.nth), args...)
 			require.Equal(t, -1, code, stderr)
 			args[2] = filepath.Join(dir, "gone.onnx")
@@ -194,7 +194,7 @@ func TestOutputDiskFull(t *testing.T) {
 	files := []string{filepath.Join(big, "run.json"), filepath.Join(small, "p.sg-coco.json"), filepath.Join(small, "p.stretch.json")}
 	previous := []string{"previous run\n", "previous sg-coco\n", "previous stretch\n"}
 	writeAll(t, previous, files...)
-	code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--quiet",
+	code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--quiet",
 		"--out", files[0], "--predictions-out", filepath.Join(small, "p.json"))
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, `^detparity: writing `+small+`/p\.(sg-coco|stretch)\.json: write .*: no space left on device; nothing written \(previous outputs left as they were\)\n$`, stderr)
@@ -210,7 +210,7 @@ func TestOutputDiskFull(t *testing.T) {
 		repPrev = append(repPrev, "previous "+n+"\n")
 	}
 	writeAll(t, repPrev, repFiles...)
-	code, _, stderr = runCLI(t, "report", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--out", rep, "--quiet")
+	code, _, stderr = runCLI(t, "report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--out", rep, "--quiet")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "no space left on device; nothing written (previous outputs left as they were)\n")
 	assert.Equal(t, repPrev, readAll(t, repFiles...))
@@ -227,7 +227,7 @@ func TestOutputMode(t *testing.T) {
 		want  os.FileMode
 	}{{0o022, 0o644}, {0o077, 0o600}} {
 		old := syscall.Umask(c.umask)
-		code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", data, "--quiet",
+		code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--quiet",
 			"--out", filepath.Join(dir, "run.json"), "--predictions-out", filepath.Join(dir, "p.json"))
 		syscall.Umask(old)
 		require.Equal(t, 0, code, stderr)

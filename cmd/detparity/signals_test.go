@@ -42,7 +42,7 @@ func TestSignals(t *testing.T) {
 			files := []string{out, filepath.Join(dir, "p.sg-coco.json"), filepath.Join(dir, "p.stretch.json")}
 			previous := []string{"previous run\n", "previous sg-coco\n", "previous stretch\n"}
 			writeAll(t, previous, files...)
-			ch := startChild(t, fmt.Sprintf("signal:%s:%d", c.point, c.nth), "run", "--model", fixtureModel, "--data", data,
+			ch := startChild(t, fmt.Sprintf("signal:%s:%d", c.point, c.nth), "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data,
 				"--pipeline", "sg-coco,stretch", "--out", out, "--predictions-out", pred, "--loaders", "2")
 			ch.waitLine(t, "AT "+c.point)
 			require.NoError(t, ch.cmd.Process.Signal(c.sig))
@@ -76,7 +76,7 @@ func TestSecondSignal(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run.json")
 	require.NoError(t, os.WriteFile(out, []byte("previous\n"), 0o644))
-	ch := startChild(t, "twice:parity.infer:1", "run", "--model", fixtureModel, "--data", data, "--out", out)
+	ch := startChild(t, "twice:parity.infer:1", "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--out", out)
 	ch.waitLine(t, "AT parity.infer")
 	require.NoError(t, ch.cmd.Process.Signal(syscall.SIGINT))
 	ch.waitLine(t, "GOT 1")
@@ -93,7 +93,7 @@ func TestSecondSignal(t *testing.T) {
 // ...) keep the default, so a Ctrl-C still ends them at once rather than being
 // caught and ignored.
 func TestSignalsOnlyWhereHonoured(t *testing.T) {
-	code, stderr := runChild(t, "selfint:", "run", "--model", fixtureModel, "--data", fixtureData, "--quiet")
+	code, stderr := runChild(t, "selfint:", "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", fixtureData, "--quiet")
 	assert.Equal(t, 130, code, stderr)
 	assert.Contains(t, stderr, "stopped after 0 entries: context canceled; nothing written (previous outputs left as they were)\n")
 	ch := startChild(t, "selfint:", "eval", "--gt", fixtureData, "--dt", fixtureReference)

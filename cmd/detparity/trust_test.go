@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/detparity/detparity/parity"
 )
 
 // brokenDir is a dataset in which no image can be evaluated: every JPEG is cut.
@@ -33,7 +35,7 @@ func brokenDir(t *testing.T, n int) string {
 func TestFailedShare(t *testing.T) {
 	messy := messyDir(t, 2) // 5 images, 2 fail
 	args := func(extra ...string) []string {
-		return append([]string{"run", "--model", fixtureModel, "--data", messy, "--quiet"}, extra...)
+		return append([]string{"run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", messy, "--quiet"}, extra...)
 	}
 	code, _, stderr := runCLI(t, args()...)
 	assert.Equal(t, 0, code, stderr)
@@ -48,7 +50,7 @@ func TestFailedShare(t *testing.T) {
 
 	broken := brokenDir(t, 2)
 	out = filepath.Join(t.TempDir(), "run.json")
-	code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", broken, "--quiet", "--out", out)
+	code, _, stderr = runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", broken, "--quiet", "--out", out)
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, `^detparity: no image could be evaluated: 2 of 2 failed \(first: 00000\.jpg \(decode\): opencv: cannot decode .*00000\.jpg \(truncated JPEG\): .*\)\n$`, stderr)
 	var rj runJSON
@@ -58,17 +60,17 @@ func TestFailedShare(t *testing.T) {
 	assert.Equal(t, 0, rj.Evaluated)
 
 	rep := filepath.Join(t.TempDir(), "rep")
-	code, _, stderr = runCLI(t, "report", "--model", fixtureModel, "--data", broken, "--quiet", "--out", rep)
+	code, _, stderr = runCLI(t, "report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", broken, "--quiet", "--out", rep)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "detparity: no image could be evaluated: 2 of 2 failed")
 	assert.FileExists(t, filepath.Join(rep, "index.html"))
 
 	tmp := t.TempDir()
 	for i := 1; i <= 2; i++ {
-		code, _, stderr = runCLI(t, "run", "--model", fixtureModel, "--data", broken, "--quiet", "--shard", fmt.Sprintf("%d/2", i), "--out", filepath.Join(tmp, fmt.Sprintf("s%d.json", i)))
+		code, _, stderr = runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", broken, "--quiet", "--shard", fmt.Sprintf("%d/2", i), "--out", filepath.Join(tmp, fmt.Sprintf("s%d.json", i)))
 		require.Equal(t, 1, code, stderr)
 	}
-	code, _, stderr = runCLI(t, "merge", filepath.Join(tmp, "s1.json"), filepath.Join(tmp, "s2.json"))
+	code, _, stderr = runCLI(t, "merge", parity.ShardPath(filepath.Join(tmp, "s1.json"), 1, 2), parity.ShardPath(filepath.Join(tmp, "s2.json"), 2, 2))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "detparity: no image could be evaluated: 2 of 2 failed")
 }
@@ -76,8 +78,8 @@ func TestFailedShare(t *testing.T) {
 // TestFloatFlagsRefused: every float flag refuses NaN, ±Inf and values out of
 // its range before any work, naming the flag (exit 2).
 func TestFloatFlagsRefused(t *testing.T) {
-	run := []string{"run", "--model", fixtureModel, "--data", fixtureData}
-	rep := []string{"report", "--model", fixtureModel, "--data", fixtureData, "--out", t.TempDir()}
+	run := []string{"run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", fixtureData}
+	rep := []string{"report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", fixtureData, "--out", t.TempDir()}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -111,7 +113,7 @@ func TestNotMeasuredIsNA(t *testing.T) {
 	}
 	ref := filepath.Join(t.TempDir(), "ref.json")
 	require.NoError(t, os.WriteFile(ref, []byte("[]\n"), 0o644))
-	code, stdout, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", dir, "--pipeline", "sg-coco,stretch", "--quiet",
+	code, stdout, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", dir, "--pipeline", "sg-coco,stretch", "--quiet",
 		"--conf", "0.99", "--reference", ref, "--reference-floor", "0.999")
 	require.Equal(t, 0, code, stderr)
 	// No ground truth: recall and AP n/a; stretch has no detection above 0.99
@@ -125,7 +127,7 @@ func TestNotMeasuredIsNA(t *testing.T) {
 
 	// The report says n/a too (and no -1).
 	repDir := filepath.Join(t.TempDir(), "rep")
-	code, _, stderr = runCLI(t, "report", "--model", fixtureModel, "--data", dir, "--pipeline", "sg-coco,stretch", "--quiet", "--conf", "0.99", "--out", repDir)
+	code, _, stderr = runCLI(t, "report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", dir, "--pipeline", "sg-coco,stretch", "--quiet", "--conf", "0.99", "--out", repDir)
 	require.Equal(t, 0, code, stderr)
 	md, err := os.ReadFile(filepath.Join(repDir, "report.md"))
 	require.NoError(t, err)
@@ -151,14 +153,14 @@ func TestControlCharactersEscaped(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "images", cut), b[:len(b)/3], 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "labels", strings.TrimSuffix(cut, ".jpg")+".txt"), nil, 0o644))
 
-	code, stdout, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", dir, "--quiet")
+	code, stdout, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", dir, "--quiet")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, `classes per\x07son`)
 	assert.Contains(t, stdout, `FAILED y\x1b]0;owned\x07.jpg (decode): `)
 	noControl(t, "run table", stdout)
 
 	rep := filepath.Join(t.TempDir(), "rep")
-	code, stdout, stderr = runCLI(t, "report", "--model", fixtureModel, "--data", dir, "--quiet", "--out", rep, "--gallery", "3")
+	code, stdout, stderr = runCLI(t, "report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", dir, "--quiet", "--out", rep, "--gallery", "3")
 	require.Equal(t, 0, code, stderr)
 	noControl(t, "report stdout", stdout)
 	for _, n := range []string{"report.md", "index.html"} {
@@ -173,7 +175,7 @@ func TestControlCharactersEscaped(t *testing.T) {
 	assert.Contains(t, string(j), `"per\u0007son"`, "JSON keeps the name, escaped its own way")
 
 	// An error naming such a file is escaped too.
-	code, _, stderr = runCLI(t, "run", "--model", filepath.Join(dir, "m\x1b[31m.onnx"), "--data", dir)
+	code, _, stderr = runCLI(t, "run", "--pipeline", "sg-coco", "--model", filepath.Join(dir, "m\x1b[31m.onnx"), "--data", dir)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `m\x1b[31m.onnx`)
 	noControl(t, "stderr", stderr)
@@ -204,11 +206,11 @@ func TestNotRegularInputs(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--model", fifo, "--data", fixtureData}, "detparity: parity: model " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
-		{[]string{"run", "--model", zero, "--data", fixtureData}, "detparity: parity: model " + zero + " is a character device, not a regular file: refused before reading\n"},
-		{[]string{"run", "--model", fixtureModel, "--reference", fifo, "--data", fixtureData}, "detparity: parity: reference " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
+		{[]string{"run", "--pipeline", "sg-coco", "--model", fifo, "--data", fixtureData}, "detparity: parity: model " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
+		{[]string{"run", "--pipeline", "sg-coco", "--model", zero, "--data", fixtureData}, "detparity: parity: model " + zero + " is a character device, not a regular file: refused before reading\n"},
+		{[]string{"run", "--pipeline", "sg-coco", "--model", fixtureModel, "--reference", fifo, "--data", fixtureData}, "detparity: parity: reference " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
 		{[]string{"inspect", "--model", fifo}, "detparity: detect: inspect model " + fifo + ": not a regular file (a named pipe or a device would block or never end), refused before reading\n"},
-		{[]string{"diagnose", "--model", zero, "--data", fixtureData, "--quiet"}, "detparity: parity: model for " + fixtureData + " (1 classes in " + fixtureData + "/classes.txt): detect: open model " + zero + ": not a regular file\n"},
+		{[]string{"diagnose", "--model", zero, "--data", fixtureData, "--quiet"}, "detparity: parity: model " + zero + " is a character device, not a regular file: refused before reading\n"},
 		{[]string{"preprocess", "--in", fifo, "--out", filepath.Join(tmp, "o.png")}, "detparity: opencv: decode: " + fifo + " is a named pipe (FIFO), not a regular file: refused before reading\n"},
 		{[]string{"preprocess", "--in", zero, "--pipeline", "sg-coco:decoder=go", "--out", filepath.Join(tmp, "o.png")}, "detparity: dataset: decode: " + zero + " is a character device, not a regular file: refused before reading\n"},
 	} {
@@ -225,7 +227,7 @@ func TestPredictionNamesCollide(t *testing.T) {
 	a, b := filepath.Join(tmp, "m+1.onnx"), filepath.Join(tmp, "m=1.onnx")
 	copyFile(t, fixtureModel, a)
 	copyFile(t, fixtureModel, b)
-	code, stdout, stderr := runCLI(t, "run", "--model", a, "--model", b, "--data", fixtureData, "--predictions-out", filepath.Join(tmp, "p.json"))
+	code, stdout, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", a, "--model", b, "--data", fixtureData, "--predictions-out", filepath.Join(tmp, "p.json"))
 	assert.Equal(t, 2, code)
 	assert.Equal(t, "detparity: usage: --predictions-out: pipelines \"m+1.onnx/sg-coco\" and \"m=1.onnx/sg-coco\" would both write "+filepath.Join(tmp, "p.m_1.onnx_sg-coco.json")+"; rename one\n", stderr)
 	assert.Empty(t, stdout)
@@ -256,7 +258,7 @@ func TestRunJSONFormats(t *testing.T) {
 func TestSmallReportNoFalseDrift(t *testing.T) {
 	data := smallDir(t, 4)
 	rep := filepath.Join(t.TempDir(), "rep")
-	code, stdout, stderr := runCLI(t, "report", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,sg-coco:decoder=go", "--quiet", "--out", rep, "--fail-on-drift")
+	code, stdout, stderr := runCLI(t, "report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,sg-coco:decoder=go", "--quiet", "--out", rep, "--fail-on-drift")
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, strings.HasPrefix(stdout, "The pipelines agree: F1 1.000 in each"), stdout)
 	md, err := os.ReadFile(filepath.Join(rep, "report.md"))
@@ -273,7 +275,7 @@ func TestCountsBounded(t *testing.T) {
 		{"--workers", "5000", "--workers 5000, expected 1..1024"},
 		{"--bins", "0", "--bins 0, expected 1..100000"},
 	} {
-		code, _, stderr := runCLI(t, "run", "--model", fixtureModel, "--data", fixtureData, c.flag, c.value)
+		code, _, stderr := runCLI(t, "run", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", fixtureData, c.flag, c.value)
 		assert.Equal(t, 2, code, c.flag)
 		assert.Equal(t, "detparity: usage: parity: "+c.want+"\n", stderr)
 	}

@@ -187,7 +187,10 @@ func copyGoSources(t *testing.T, src, dst string) {
 		if err != nil {
 			return err
 		}
-		if rel != "go.mod" && rel != "go.sum" && (!strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go")) {
+		// Go sources, assembly and the cgo C/C++ files the build needs.
+		src := strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".s") || strings.HasSuffix(name, ".cpp") ||
+			strings.HasSuffix(name, ".h") || strings.HasSuffix(name, ".c")
+		if rel != "go.mod" && rel != "go.sum" && (!src || strings.HasSuffix(name, "_test.go")) {
 			return nil
 		}
 		b, err := os.ReadFile(p)
