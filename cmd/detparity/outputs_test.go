@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -121,7 +122,7 @@ func TestOutputSetKilled(t *testing.T) {
 				assert.Equal(t, previous, readAll(t, files...), "untouched before the commit")
 			}
 			next := outputSetArgs(data, dir)
-			next[2] = filepath.Join(dir, "gone.onnx")
+			next[slices.Index(next, "--model")+1] = filepath.Join(dir, "gone.onnx")
 			code, _, stderr = runCLI(t, next...)
 			require.Equal(t, 1, code)
 			assert.Contains(t, stderr, "gone.onnx: no such file or directory")
@@ -159,7 +160,7 @@ func TestReportKilled(t *testing.T) {
 			args := []string{"report", "--pipeline", "sg-coco", "--model", fixtureModel, "--data", data, "--pipeline", "sg-coco,stretch", "--gallery", "1", "--out", dir, "--quiet"}
 			code, stderr := runChild(t, fmt.Sprintf("kill:%s:%d", c.point, c.nth), args...)
 			require.Equal(t, -1, code, stderr)
-			args[2] = filepath.Join(dir, "gone.onnx")
+			args[slices.Index(args, "--model")+1] = filepath.Join(dir, "gone.onnx")
 			code, _, _ = runCLI(t, args...)
 			require.Equal(t, 1, code)
 			got := readAll(t, files...)
