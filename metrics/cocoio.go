@@ -401,16 +401,29 @@ func DecodeCOCOResults(path string, r io.Reader, gt *COCOGroundTruth) ([]COCODet
 	return append(dts, block...), nil
 }
 
-// cocoResult reads result i (an object) and returns it with the line it starts on.
+// cocoResult reads result i (an object) and returns it with the line it starts on;
+// a string image_id is refused (results for a ground truth have integer ids).
 func (s *jsonScanner) cocoResult(path string, i int) (COCODetection, int, error) {
-	var d COCODetection
-	line, err := s.startObject(path, "result", i)
+	d, _, line, err := s.cocoResultAny(path, i, false)
+	return d, line, err
+}
+
+// cocoResultAny reads result i (an object): its detection, and its image_id as
+// written when it is a string and strings are allowed (image then holds it and
+// d.ImageID is 0), with the line it starts on. One reader serves
+// DecodeCOCOResults (integer ids, the fast path) and ParseCOCOResultEntries.
+func (s *jsonScanner) cocoResultAny(path string, i int, strings bool) (d COCODetection, image *string, line int, err error) {
+	line, err = s.startObject(path, "result", i)
 	if err != nil {
-		return d, line, err
+		return d, nil, line, err
 	}
 	where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
 	var have [4]bool
 	nbox := 0
+	idWant := "an integer"
+	if strings {
+		idWant = "an integer or a string"
+	}
 	err = s.object(cocoResultKeys, func(f int) error {
 		if f < 0 {
 			return s.skip()
@@ -421,9 +434,18 @@ func (s *jsonScanner) cocoResult(path string, i int) (COCODetection, int, error)
 			nbox, err = s.numbers(d.BBox[:])
 			return s.fieldError(err, where, field, "x, y, w, h")
 		}
+		if c, err := s.peek(); f == 0 && strings && err == nil && c == '"' {
+			str, err := s.stringOrNull()
+			image, have[0] = &str, err == nil
+			return s.fieldError(err, where, field, idWant)
+		}
 		n, err := s.numberOrNull()
 		if err != nil {
-			return s.fieldError(err, where, field, "a number")
+			want := "a number"
+			if f == 0 && strings {
+				want = idWant
+			}
+			return s.fieldError(err, where, field, want)
 		}
 		have[f] = n != nil
 		if n == nil {
@@ -441,17 +463,17 @@ func (s *jsonScanner) cocoResult(path string, i int) (COCODetection, int, error)
 	})
 	switch {
 	case err != nil:
-		return d, line, err
+		return d, image, line, err
 	case !have[0]:
-		return d, line, fmt.Errorf("%s: missing, want an integer", where("image_id"))
+		return d, image, line, fmt.Errorf("%s: missing, want %s", where("image_id"), idWant)
 	case !have[1]:
-		return d, line, fmt.Errorf("%s: missing, want an integer", where("category_id"))
+		return d, image, line, fmt.Errorf("%s: missing, want an integer", where("category_id"))
 	case nbox != 4:
-		return d, line, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), nbox)
+		return d, image, line, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), nbox)
 	case !have[3]:
-		return d, line, fmt.Errorf("%s: missing, want a number", where("score"))
+		return d, image, line, fmt.Errorf("%s: missing, want a number", where("score"))
 	}
-	return d, line, nil
+	return d, image, line, nil
 }
 
 // COCOResultEntry is one entry of a COCO results file as written, before its
@@ -504,71 +526,14 @@ func ParseCOCOResultEntries(path string, data []byte) ([]COCOResultEntry, error)
 
 // cocoResultEntry reads result i (an object) with its image_id as written.
 func (s *jsonScanner) cocoResultEntry(path string, i int) (COCOResultEntry, error) {
-	e := COCOResultEntry{Index: i}
-	line, err := s.startObject(path, "result", i)
-	e.Line = line
-	if err != nil {
-		return e, err
+	d, image, line, err := s.cocoResultAny(path, i, true)
+	e := COCOResultEntry{CategoryID: d.CategoryID, BBox: d.BBox, Score: d.Score, Index: i, Line: line}
+	if image != nil {
+		e.Image, e.ImageIsString = *image, true
+	} else {
+		e.Image = strconv.FormatInt(d.ImageID, 10)
 	}
-	where := func(field string) string { return fmt.Sprintf("metrics: %s:%d: result %d: %s", path, line, i, field) }
-	var have [4]bool
-	nbox := 0
-	err = s.object(cocoResultKeys, func(f int) error {
-		field := ""
-		if f >= 0 {
-			field = cocoResultKeys[f]
-		}
-		switch f {
-		case -1:
-			return s.skip()
-		case 2: // bbox
-			var err error
-			nbox, err = s.numbers(e.BBox[:])
-			return s.fieldError(err, where, field, "x, y, w, h")
-		case 0:
-			if c, err := s.peek(); err == nil && c == '"' {
-				e.Image, err = s.stringOrNull()
-				e.ImageIsString, have[0] = true, err == nil
-				return s.fieldError(err, where, field, "an integer or a string")
-			}
-		}
-		n, err := s.numberOrNull()
-		if err != nil && f == 0 {
-			return s.fieldError(err, where, field, "an integer or a string")
-		}
-		if err != nil {
-			return s.fieldError(err, where, field, "a number")
-		}
-		have[f] = n != nil
-		if n == nil {
-			return nil
-		}
-		switch f {
-		case 0:
-			var id int64
-			if err = n.integerErr(&id); err == nil {
-				e.Image = strconv.FormatInt(id, 10)
-			}
-		case 1:
-			err = n.integerErr(&e.CategoryID)
-		case 3:
-			e.Score, err = n.float()
-		}
-		return s.wrap(err, where, field)
-	})
-	switch {
-	case err != nil:
-		return e, err
-	case !have[0]:
-		return e, fmt.Errorf("%s: missing, want an integer or a string", where("image_id"))
-	case !have[1]:
-		return e, fmt.Errorf("%s: missing, want an integer", where("category_id"))
-	case nbox != 4:
-		return e, fmt.Errorf("%s: %d numbers, want x, y, w, h", where("bbox"), nbox)
-	case !have[3]:
-		return e, fmt.Errorf("%s: missing, want a number", where("score"))
-	}
-	return e, nil
+	return e, err
 }
 
 // EvaluateCOCO evaluates detections against a COCO ground truth as pycocotools'
