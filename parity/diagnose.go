@@ -292,10 +292,44 @@ func (dg *diagnoser) screenPrior(ctx context.Context, screen []int) error {
 }
 
 // searchGrid varies one key of the free spec at a time from the best screened
-// spec, adopting any improvement, for at most two passes.
+// spec, adopting any improvement, for at most two passes; then, for a single
+// pass each, from the best spec of each of the next best families (at most
+// SearchFamilies in all): a family is compared at its own best, not as
+// whichever preset happened to stand for it (FastestDet's plain stretch with
+// INTER_AREA would otherwise lose to a tuned letterbox as an untuned stretch).
 func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
 	best := dg.best()
-	for pass := 0; pass < 2 && best != nil && ctx.Err() == nil; pass++ {
+	if best == nil {
+		return nil
+	}
+	if err := dg.searchFrom(ctx, screen, best, 2, true); err != nil {
+		return err
+	}
+	seen := map[string]bool{dg.best().Family: true}
+	for _, t := range dg.sorted(func(t *Trial) bool { return t.Err == "" && t.Score > 0 }) {
+		if len(seen) >= SearchFamilies || ctx.Err() != nil {
+			break
+		}
+		if !seen[t.Family] {
+			seen[t.Family] = true
+			if err := dg.searchFrom(ctx, screen, t, 1, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SearchFamilies is how many families (Trial.Family) Diagnose's grid search
+// tunes: the best one, and the next best ones up to this count.
+const SearchFamilies = 3
+
+// searchFrom is the coordinate search from start for at most passes passes;
+// unless anyFamily, it stays in start's family (a variant of another family is
+// evaluated but not adopted: each family is tuned on its own).
+func (dg *diagnoser) searchFrom(ctx context.Context, screen []int, start *Trial, passes int, anyFamily bool) error {
+	best := start
+	for pass := 0; pass < passes && ctx.Err() == nil; pass++ {
 		improved := false
 		for d, dim := range gridDims {
 			specs := dim.values(best.spec)
@@ -306,7 +340,7 @@ func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
 				return err
 			}
 			for _, t := range batch {
-				if t.Err == "" && t.Score > best.Score {
+				if t.Err == "" && t.Score > best.Score && (anyFamily || t.Family == start.Family) {
 					best, improved = t, true
 				}
 			}

@@ -74,9 +74,14 @@ func (d *Diagnosis) writeTied(w io.Writer) {
 	if len(d.Tied) == 0 {
 		return
 	}
+	// The tied specs and the best, but for the one the verdict names or shows.
+	shown := d.Named
+	if shown == nil {
+		shown = d.Best
+	}
 	var names []string
 	for _, t := range append([]*Trial{d.Best}, d.Tied...) {
-		if t == d.Named {
+		if t == shown {
 			continue
 		}
 		if len(names) == 6 {
