@@ -19,12 +19,31 @@ type BootstrapOptions struct {
 	// Conf: F1 counts detections with Score > Conf. It must be >= the conf the image
 	// results were matched at.
 	Conf float64
-	// Resamples is B (0: [DefaultBootstrapResamples]).
+	// Resamples is B, at least 1.
 	Resamples int
 	// Seed seeds the resampling (PCG); the same seed gives the same result.
 	Seed uint64
-	// Alpha is the significance level and 1−Alpha the interval's coverage (0: 0.05).
+	// Alpha is the significance level and 1−Alpha the interval's coverage, in (0, 1).
 	Alpha float64
+}
+
+// DefaultBootstrapOptions is where options start: [DefaultBootstrapResamples]
+// resamples, Alpha 0.05, Conf 0 and Seed 0.
+func DefaultBootstrapOptions() BootstrapOptions {
+	return BootstrapOptions{Resamples: DefaultBootstrapResamples, Alpha: 0.05}
+}
+
+// check refuses image counts that cannot pair (na, nb >= 0; use -1 for "not
+// checked here") and options that cannot run (a zero Resamples or Alpha is refused
+// too: start from [DefaultBootstrapOptions]).
+func (o BootstrapOptions) check(na, nb int) error {
+	if na >= 0 && (na != nb || na == 0) {
+		return fmt.Errorf("metrics: paired bootstrap over %d and %d images, want the same non-zero number", na, nb)
+	}
+	if o.Resamples < 1 || !(o.Alpha > 0 && o.Alpha < 1) {
+		return fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1 (start from DefaultBootstrapOptions)", o.Resamples, o.Alpha)
+	}
+	return nil
 }
 
 // BootstrapDelta is the paired bootstrap estimate of B − A for one metric.
@@ -88,17 +107,8 @@ type BootstrapResult struct {
 // It fails when the slices differ in length or are empty, a pair does not match, or an
 // image was matched at a conf above opts.Conf.
 func PairedBootstrap(a, b []ImageResult, opts BootstrapOptions) (BootstrapResult, error) {
-	if len(a) != len(b) || len(a) == 0 {
-		return BootstrapResult{}, fmt.Errorf("metrics: paired bootstrap over %d and %d images, want the same non-zero number", len(a), len(b))
-	}
-	if opts.Resamples == 0 {
-		opts.Resamples = DefaultBootstrapResamples
-	}
-	if opts.Alpha == 0 {
-		opts.Alpha = 0.05
-	}
-	if opts.Resamples < 1 || !(opts.Alpha > 0 && opts.Alpha < 1) {
-		return BootstrapResult{}, fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1", opts.Resamples, opts.Alpha)
+	if err := opts.check(len(a), len(b)); err != nil {
+		return BootstrapResult{}, err
 	}
 	numClasses := 0
 	for i := range a {
@@ -308,17 +318,8 @@ type Ratio struct {
 // every resample draws the same images for both. The result's A and B are the
 // statistic on the full data set.
 func PairedBootstrapRatio(a, b []Ratio, opts BootstrapOptions) (BootstrapDelta, error) {
-	if len(a) != len(b) || len(a) == 0 {
-		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap over %d and %d images, want the same non-zero number", len(a), len(b))
-	}
-	if opts.Resamples == 0 {
-		opts.Resamples = DefaultBootstrapResamples
-	}
-	if opts.Alpha == 0 {
-		opts.Alpha = 0.05
-	}
-	if opts.Resamples < 1 || !(opts.Alpha > 0 && opts.Alpha < 1) {
-		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1", opts.Resamples, opts.Alpha)
+	if err := opts.check(len(a), len(b)); err != nil {
+		return BootstrapDelta{}, err
 	}
 	for i := range a {
 		for _, r := range []Ratio{a[i], b[i]} {
@@ -367,6 +368,9 @@ func PairedBootstrapAP(a, b [][]ImageResult, opts BootstrapOptions) (BootstrapDe
 	if len(a) != len(b) || len(a) == 0 {
 		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap over %d and %d IoU thresholds, want the same non-zero number", len(a), len(b))
 	}
+	if err := opts.check(-1, -1); err != nil {
+		return BootstrapDelta{}, err
+	}
 	var runsA, runsB []*bootRun
 	n := -1
 	for t := range a {
@@ -390,15 +394,6 @@ func PairedBootstrapAP(a, b [][]ImageResult, opts BootstrapOptions) (BootstrapDe
 			}
 		}
 		runsA, runsB = append(runsA, newBootRun(a[t], opts.Conf, nc)), append(runsB, newBootRun(b[t], opts.Conf, nc))
-	}
-	if opts.Resamples == 0 {
-		opts.Resamples = DefaultBootstrapResamples
-	}
-	if opts.Alpha == 0 {
-		opts.Alpha = 0.05
-	}
-	if opts.Resamples < 1 || !(opts.Alpha > 0 && opts.Alpha < 1) {
-		return BootstrapDelta{}, fmt.Errorf("metrics: paired bootstrap with %d resamples, alpha %v; want >= 1 and 0 < alpha < 1", opts.Resamples, opts.Alpha)
 	}
 	w := make([]int, n)
 	for i := range w {

@@ -30,7 +30,7 @@ func seedLikeRuns() (sg, stretch []ImageResult) {
 
 func TestBootstrapNoOpIsNoise(t *testing.T) {
 	sg, _ := seedLikeRuns()
-	r, err := PairedBootstrap(sg, sg, BootstrapOptions{Conf: 0.8, Seed: 1})
+	r, err := PairedBootstrap(sg, sg, bootOpts(0.8, 1))
 	require.NoError(t, err)
 	// Every resampled delta is exactly 0, so both tails hold all B of them:
 	// p = min(1, 2·(1+B)/(B+1)) = 1.
@@ -43,7 +43,7 @@ func TestBootstrapNoOpIsNoise(t *testing.T) {
 
 func TestBootstrapSeedGapIsSignificant(t *testing.T) {
 	sg, stretch := seedLikeRuns()
-	r, err := PairedBootstrap(sg, stretch, BootstrapOptions{Conf: 0.8, Seed: 1})
+	r, err := PairedBootstrap(sg, stretch, bootOpts(0.8, 1))
 	require.NoError(t, err)
 	// F1: sg finds all 320 objects: 1. stretch: 8 TPs above 0.8, no FP, 312 FN:
 	// F1 = 16/(16+312) = 2/41.
@@ -64,7 +64,7 @@ func TestBootstrapSeedGapIsSignificant(t *testing.T) {
 	assert.Equal(t, "~", r.AP50.Symbol())
 
 	// Same seed, same numbers; another seed, another interval but the same verdict.
-	again, err := PairedBootstrap(sg, stretch, BootstrapOptions{Conf: 0.8, Seed: 1})
+	again, err := PairedBootstrap(sg, stretch, bootOpts(0.8, 1))
 	require.NoError(t, err)
 	assert.Equal(t, r, again)
 }
@@ -78,7 +78,7 @@ func TestBootstrapOneImageChangeIsNoise(t *testing.T) {
 	copy(other, sg)
 	gts := []box.Object{obj(0, 0, 10, 10, 0), obj(0, 50, 10, 60, 1)}
 	other[0] = MatchImage(gts, []box.Detection{det(0, 0, 10, 10, 0.9, 0)}, math.Inf(-1), 0.5)
-	r, err := PairedBootstrap(sg, other, BootstrapOptions{Conf: 0.8, Seed: 3})
+	r, err := PairedBootstrap(sg, other, bootOpts(0.8, 3))
 	require.NoError(t, err)
 	assert.Less(t, r.F1.Delta, 0.0)
 	assert.Greater(t, r.F1.P, 0.5)
@@ -87,25 +87,34 @@ func TestBootstrapOneImageChangeIsNoise(t *testing.T) {
 
 func TestBootstrapErrors(t *testing.T) {
 	sg, _ := seedLikeRuns()
-	_, err := PairedBootstrap(sg, sg[:3], BootstrapOptions{})
+	_, err := PairedBootstrap(sg, sg[:3], bootOpts(0, 0))
 	require.Error(t, err)
-	_, err = PairedBootstrap(nil, nil, BootstrapOptions{})
+	_, err = PairedBootstrap(nil, nil, bootOpts(0, 0))
 	require.Error(t, err)
 	_, err = PairedBootstrap(sg, sg, BootstrapOptions{Conf: 0.8, Alpha: 2})
 	require.Error(t, err)
+	// Zero means zero: no resamples (or alpha 0) is refused, not replaced by a default.
+	for _, o := range []BootstrapOptions{{Conf: 0.8, Alpha: 0.05}, {Conf: 0.8, Resamples: 10}} {
+		_, err = PairedBootstrap(sg, sg, o)
+		require.ErrorContains(t, err, "start from DefaultBootstrapOptions")
+		_, err = PairedBootstrapRatio([]Ratio{{1, 1}}, []Ratio{{1, 1}}, o)
+		require.ErrorContains(t, err, "start from DefaultBootstrapOptions")
+		_, err = PairedBootstrapAP([][]ImageResult{sg}, [][]ImageResult{sg}, o)
+		require.ErrorContains(t, err, "start from DefaultBootstrapOptions")
+	}
 	at := []ImageResult{MatchImage(nil, nil, 0.9, 0.5)}
-	_, err = PairedBootstrap(at, at, BootstrapOptions{Conf: 0.8})
+	_, err = PairedBootstrap(at, at, bootOpts(0.8, 0))
 	require.ErrorContains(t, err, "above the F1 conf")
 	diff := []ImageResult{MatchImage([]box.Object{obj(0, 0, 1, 1, 0)}, nil, 0, 0.5)}
 	same := []ImageResult{MatchImage([]box.Object{obj(0, 0, 1, 1, 1)}, nil, 0, 0.5)}
-	_, err = PairedBootstrap(diff, same, BootstrapOptions{Conf: 0.5})
+	_, err = PairedBootstrap(diff, same, bootOpts(0.5, 0))
 	require.ErrorContains(t, err, "want the same image")
 }
 
 func TestPairedBootstrapRatio(t *testing.T) {
 	// Identical runs: delta 0, never significant.
 	a := []Ratio{{1, 2}, {0.5, 1}, {3, 4}, {0, 1}}
-	d, err := PairedBootstrapRatio(a, a, BootstrapOptions{Seed: 1})
+	d, err := PairedBootstrapRatio(a, a, bootOpts(0, 1))
 	require.NoError(t, err)
 	assert.Equal(t, 0.0, d.Delta)
 	assert.False(t, d.Significant())
@@ -118,7 +127,7 @@ func TestPairedBootstrapRatio(t *testing.T) {
 		x = append(x, Ratio{s, 1})
 		y = append(y, Ratio{s + 0.2, 1})
 	}
-	d, err = PairedBootstrapRatio(x, y, BootstrapOptions{Seed: 1})
+	d, err = PairedBootstrapRatio(x, y, bootOpts(0, 1))
 	require.NoError(t, err)
 	assert.InDelta(t, 0.2, d.Delta, 1e-12)
 	assert.True(t, d.Significant())
@@ -129,12 +138,12 @@ func TestPairedBootstrapRatio(t *testing.T) {
 	for i, r := range x {
 		z = append(z, Ratio{r.Num + 0.1*float64(1-2*(i%2)), 1})
 	}
-	d, err = PairedBootstrapRatio(x, z, BootstrapOptions{Seed: 1})
+	d, err = PairedBootstrapRatio(x, z, bootOpts(0, 1))
 	require.NoError(t, err)
 	assert.False(t, d.Significant(), "p %v", d.P)
-	_, err = PairedBootstrapRatio(x, z[:3], BootstrapOptions{})
+	_, err = PairedBootstrapRatio(x, z[:3], bootOpts(0, 0))
 	require.Error(t, err)
-	_, err = PairedBootstrapRatio([]Ratio{{math.NaN(), 1}}, []Ratio{{1, 1}}, BootstrapOptions{})
+	_, err = PairedBootstrapRatio([]Ratio{{math.NaN(), 1}}, []Ratio{{1, 1}}, bootOpts(0, 0))
 	require.Error(t, err)
 }
 
@@ -144,9 +153,9 @@ func TestPairedBootstrapRatio(t *testing.T) {
 // 0.75 and above) is significantly worse though its AP50 is not.
 func TestPairedBootstrapAP(t *testing.T) {
 	sg, st := seedLikeRuns()
-	one, err := PairedBootstrapAP([][]ImageResult{sg}, [][]ImageResult{st}, BootstrapOptions{Conf: 0.8, Seed: 3})
+	one, err := PairedBootstrapAP([][]ImageResult{sg}, [][]ImageResult{st}, bootOpts(0.8, 3))
 	require.NoError(t, err)
-	ref, err := PairedBootstrap(sg, st, BootstrapOptions{Conf: 0.8, Seed: 3})
+	ref, err := PairedBootstrap(sg, st, bootOpts(0.8, 3))
 	require.NoError(t, err)
 	assert.Equal(t, ref.AP50, one)
 
@@ -162,17 +171,24 @@ func TestPairedBootstrapAP(t *testing.T) {
 		}
 		a, b = append(a, ra), append(b, rb)
 	}
-	d, err := PairedBootstrapAP(a, b, BootstrapOptions{Conf: 0.5, Seed: 1})
+	d, err := PairedBootstrapAP(a, b, bootOpts(0.5, 1))
 	require.NoError(t, err)
 	assert.InDelta(t, 1, d.A, 1e-9)
 	assert.InDelta(t, 0.5, d.B, 1e-9, "AP 1 at IoU 0.5 and 0 at 0.75: mean 0.5")
 	assert.True(t, d.Significant())
-	at50, err := PairedBootstrapAP(a[:1], b[:1], BootstrapOptions{Conf: 0.5, Seed: 1})
+	at50, err := PairedBootstrapAP(a[:1], b[:1], bootOpts(0.5, 1))
 	require.NoError(t, err)
 	assert.False(t, at50.Significant(), "at IoU 0.5 alone the shift is invisible")
 
-	_, err = PairedBootstrapAP(a, b[:1], BootstrapOptions{})
+	_, err = PairedBootstrapAP(a, b[:1], bootOpts(0, 0))
 	require.Error(t, err)
-	_, err = PairedBootstrapAP([][]ImageResult{a[0]}, [][]ImageResult{b[0][:3]}, BootstrapOptions{})
+	_, err = PairedBootstrapAP([][]ImageResult{a[0]}, [][]ImageResult{b[0][:3]}, bootOpts(0, 0))
 	require.Error(t, err)
+}
+
+// bootOpts is DefaultBootstrapOptions with conf and seed.
+func bootOpts(conf float64, seed uint64) BootstrapOptions {
+	o := DefaultBootstrapOptions()
+	o.Conf, o.Seed = conf, seed
+	return o
 }

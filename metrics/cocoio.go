@@ -190,13 +190,7 @@ func (s *jsonScanner) cocoImage(path string, i int) (COCOImage, error) {
 	err = s.object(cocoImageKeys, func(f int) error {
 		switch f {
 		case 0:
-			n, err := s.numberOrNull()
-			if n == nil || err != nil {
-				haveID = false
-				return s.fieldError(err, where, "id", "an integer")
-			}
-			haveID = true
-			return s.wrap(n.integerErr(&im.ID), where, "id")
+			return s.integerField(where, "id", &im.ID, &haveID)
 		case 1:
 			name, err := s.stringOrNull()
 			im.FileName = name
@@ -217,9 +211,25 @@ func (s *jsonScanner) cocoImage(path string, i int) (COCOImage, error) {
 		return s.skip()
 	})
 	if err == nil && !haveID {
-		err = fmt.Errorf("%s: missing, want an integer", where("id"))
+		err = missingInteger(where, "id")
 	}
 	return im, err
+}
+
+// integerField reads an integer field into dst (null counts as absent), noting in
+// have whether it was given.
+func (s *jsonScanner) integerField(where func(string) string, field string, dst *int64, have *bool) error {
+	n, err := s.numberOrNull()
+	*have = n != nil && err == nil
+	if !*have {
+		return s.fieldError(err, where, field, "an integer")
+	}
+	return s.wrap(n.integerErr(dst), where, field)
+}
+
+// missingInteger is the error for a required integer field that is absent or null.
+func missingInteger(where func(string) string, field string) error {
+	return fmt.Errorf("%s: missing, want an integer", where(field))
 }
 
 // cocoCategory reads categories[i].
@@ -236,13 +246,7 @@ func (s *jsonScanner) cocoCategory(path string, i int) (COCOCategory, error) {
 	err = s.object(cocoCatKeys, func(f int) error {
 		switch f {
 		case 0:
-			n, err := s.numberOrNull()
-			if n == nil || err != nil {
-				haveID = false
-				return s.fieldError(err, where, "id", "an integer")
-			}
-			haveID = true
-			return s.wrap(n.integerErr(&c.ID), where, "id")
+			return s.integerField(where, "id", &c.ID, &haveID)
 		case 1:
 			name, err := s.stringOrNull()
 			c.Name = name
@@ -251,7 +255,7 @@ func (s *jsonScanner) cocoCategory(path string, i int) (COCOCategory, error) {
 		return s.skip()
 	})
 	if err == nil && !haveID {
-		err = fmt.Errorf("%s: missing, want an integer", where("id"))
+		err = missingInteger(where, "id")
 	}
 	return c, err
 }
@@ -301,7 +305,7 @@ func (s *jsonScanner) cocoAnnotation(path string, i int) (COCOAnnotation, error)
 	case err != nil:
 		return a, err
 	case !have[0]:
-		return a, fmt.Errorf("%s: missing, want an integer", where("id"))
+		return a, missingInteger(where, "id")
 	case !have[1]:
 		return a, fmt.Errorf("%s (id %d): missing, want an integer", where("image_id"), a.ID)
 	case !have[2]:

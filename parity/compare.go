@@ -139,7 +139,9 @@ func Compare(labelA string, a *Result, pa *PipelineResult, labelB string, b *Res
 		return nil, err
 	}
 	c := &Comparison{A: labelA, B: labelB, PA: pa, PB: pb, Conf: a.Conf, Images: len(ra), Differences: append(differences, settingDifferences(a, b)...)}
-	if c.Bootstrap, err = metrics.PairedBootstrap(ra, rb, metrics.BootstrapOptions{Conf: a.Conf, Seed: BootstrapSeed}); err != nil {
+	opts := metrics.DefaultBootstrapOptions()
+	opts.Conf, opts.Seed = a.Conf, BootstrapSeed
+	if c.Bootstrap, err = metrics.PairedBootstrap(ra, rb, opts); err != nil {
 		return nil, fmt.Errorf("parity: %s vs %s: %w", labelA, labelB, err)
 	}
 	if c.GTBest, err = distanceOf(labelA, labelB, "gt_best", pa.GTBestScores(), pb.GTBestScores()); err != nil {

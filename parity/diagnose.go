@@ -193,6 +193,7 @@ type diagnoser struct {
 	phase               string
 	phaseDone, phaseTot int
 	screening, screened int
+	familiesLeft        int // families searchGrid expects to tune after the current search
 }
 
 func newDiagnoser(ctx context.Context, cfg DiagnoseConfig) (*diagnoser, error) {
@@ -302,6 +303,8 @@ func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
 	if best == nil {
 		return nil
 	}
+	dg.familiesLeft = SearchFamilies - 1
+	defer func() { dg.familiesLeft = 0 }()
 	if err := dg.searchFrom(ctx, screen, best, 2, true); err != nil {
 		return err
 	}
@@ -312,6 +315,7 @@ func (dg *diagnoser) searchGrid(ctx context.Context, screen []int) error {
 		}
 		if !seen[t.Family] {
 			seen[t.Family] = true
+			dg.familiesLeft = SearchFamilies - len(seen)
 			if err := dg.searchFrom(ctx, screen, t, 1, false); err != nil {
 				return err
 			}
@@ -615,8 +619,9 @@ func (dg *diagnoser) tied(top, t *Trial, m int) (bool, *metrics.BootstrapDelta, 
 		return false, nil, "", nil
 	}
 	m = max(m, 1)
-	opts := metrics.BootstrapOptions{Conf: dg.cfg.Conf, Seed: BootstrapSeedDiagnose, Alpha: 0.05 / float64(m),
-		Resamples: max(metrics.DefaultBootstrapResamples, 80*m)}
+	opts := metrics.DefaultBootstrapOptions()
+	opts.Conf, opts.Seed = dg.cfg.Conf, BootstrapSeedDiagnose
+	opts.Alpha, opts.Resamples = opts.Alpha/float64(m), max(opts.Resamples, 80*m)
 	g, err := metrics.PairedBootstrapRatio(top.ratio, t.ratio, opts)
 	if err != nil {
 		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
@@ -628,8 +633,9 @@ func (dg *diagnoser) tied(top, t *Trial, m int) (bool, *metrics.BootstrapDelta, 
 		}
 		return true, nil, "", nil
 	}
-	ap, err := metrics.PairedBootstrapAP(top.iouResults(), t.iouResults(), metrics.BootstrapOptions{Seed: BootstrapSeedDiagnose,
-		Alpha: opts.Alpha, Resamples: opts.Resamples})
+	apOpts := opts
+	apOpts.Conf = 0 // the AP ranks every detection above 0
+	ap, err := metrics.PairedBootstrapAP(top.iouResults(), t.iouResults(), apOpts)
 	if err != nil {
 		return false, nil, "", fmt.Errorf("parity: diagnose: %s vs %s: %w", top.Spec, t.Spec, err)
 	}

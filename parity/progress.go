@@ -74,8 +74,8 @@ func (dg *diagnoser) startPhase(phase string, total int) {
 // value before it (from == 0: the best spec is not known yet, spec stands in
 // for it). It is an estimate: the search may adopt a better spec, or stop
 // after its first pass. With another pass to come (again), the values of
-// every dimension not tried yet are added. The phase starts with the first
-// batch.
+// every dimension not tried yet are added, and a pass for each family still to
+// be tuned (SearchFamilies). The phase starts with the first batch.
 func (dg *diagnoser) planScreening(batch []*Trial, spec letterbox.Spec, from int, again bool) {
 	specs := dg.screened
 	for _, t := range batch {
@@ -87,18 +87,10 @@ func (dg *diagnoser) planScreening(batch []*Trial, spec letterbox.Spec, from int
 	if again {
 		dims = append(slices.Clone(dims), gridDims...)
 	}
-	for _, dim := range dims {
-		seen := map[string]bool{}
-		for _, s := range dim.values(spec) {
-			k := dg.key(s)
-			_, tried := dg.trials[k]
-			if seen[k] || strings.HasPrefix(k, "invalid:") || (tried && from > 0) {
-				continue
-			}
-			seen[k] = true
-			specs++
-		}
-	}
+	specs += dg.variants(spec, dims, from > 0)
+	// The families still to be tuned after this search: each a pass of about as
+	// many variants as one from spec (their starts are not known yet).
+	specs += dg.familiesLeft * dg.variants(spec, gridDims, false)
 	phase := "screening " + plural(dg.screening, "image") + " × " + plural(specs, "spec")
 	if dg.phase != phase || dg.screened == 0 {
 		done := dg.phaseDone
@@ -109,6 +101,26 @@ func (dg *diagnoser) planScreening(batch []*Trial, spec letterbox.Spec, from int
 		dg.phaseDone = done
 		dg.report()
 	}
+}
+
+// variants counts the distinct specs that varying spec along dims gives and
+// that can adapt to the model input, leaving out those tried already when
+// skipTried.
+func (dg *diagnoser) variants(spec letterbox.Spec, dims []gridDim, skipTried bool) int {
+	n := 0
+	for _, dim := range dims {
+		seen := map[string]bool{}
+		for _, s := range dim.values(spec) {
+			k := dg.key(s)
+			_, tried := dg.trials[k]
+			if seen[k] || strings.HasPrefix(k, "invalid:") || (tried && skipTried) {
+				continue
+			}
+			seen[k] = true
+			n++
+		}
+	}
+	return n
 }
 
 // report calls the Progress callback with the phase's state.
