@@ -23,6 +23,16 @@ type Decoder interface {
 	Name() string
 }
 
+// An IntoDecoder is a Decoder that can write the pixels into the caller's
+// buffer, so that a loop of decodes reuses memory instead of allocating a
+// frame per image (dataset/opencv's Decoder is one).
+type IntoDecoder interface {
+	Decoder
+	// DecodeInto is Decode with the pixels in buf when its capacity holds them
+	// (a new slice otherwise); the returned Image's Pix is buf or that slice.
+	DecodeInto(path string, buf []byte) (frame.Image, error)
+}
+
 // DefaultMaxPixels is the pixel limit used when a decoder's MaxPixels is <= 0:
 // 100 megapixels, i.e. 300 MB as a 3-channel image (plus the decoder's own buffer).
 // It is below OpenCV's own CV_IO_MAX_IMAGE_PIXELS default (2^30) so a hostile header

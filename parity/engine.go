@@ -308,6 +308,7 @@ func (e *engine) prepareImage(pos int, set [][]float32) (p *prepared, load, pre 
 	}()
 	t0 := time.Now()
 	ld, failAt, err := e.ld.load(pos, e.decoders)
+	defer ld.recycle() // every run has read the frames when this returns (a Preprocessor must not keep them)
 	load = time.Since(t0)
 	p.o.name, p.o.path, p.o.w, p.o.h = ld.name, ld.path, ld.w, ld.h
 	if err != nil {

@@ -31,6 +31,44 @@ type loaded struct {
 	w, h       int
 	imgs       []frame.Image // per engine decoder
 	truth
+	// pooled are the frame buffers (from framePool) of imgs that nothing else
+	// holds: the engine puts them back once every run has preprocessed the image.
+	pooled []*[]byte
+}
+
+// framePool holds decoded frames' pixel buffers for reuse: a run decodes
+// thousands of frames of a few MB each, and allocating each anew makes the
+// garbage collector run every few images, on the cores ONNX Runtime needs.
+var framePool sync.Pool
+
+// recycle puts ld's pooled frame buffers back into framePool; its images must
+// not be used after.
+func (ld *loaded) recycle() {
+	for _, b := range ld.pooled {
+		framePool.Put(b)
+	}
+	ld.pooled = nil
+}
+
+// decodeInto decodes path with dec, into a pooled buffer when dec can, which it
+// records in ld.pooled.
+func (ld *loaded) decodeInto(dec dataset.Decoder, path string) (frame.Image, error) {
+	into, ok := dec.(dataset.IntoDecoder)
+	if !ok {
+		return dec.Decode(path)
+	}
+	b, _ := framePool.Get().(*[]byte)
+	if b == nil {
+		b = new([]byte)
+	}
+	img, err := into.DecodeInto(path, *b)
+	if err != nil {
+		framePool.Put(b)
+		return img, err
+	}
+	*b = img.Pix
+	ld.pooled = append(ld.pooled, b)
+	return img, nil
 }
 
 // truth is an image's ground truth: the objects, and for COCO datasets the
@@ -91,7 +129,7 @@ func (l datasetLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 				return ld, "decode", err
 			}
 		} else {
-			img, err := dec.Decode(it.ImagePath)
+			img, err := ld.decodeInto(dec, it.ImagePath)
 			if err != nil {
 				return ld, "decode", err
 			}
@@ -231,6 +269,7 @@ func (c *cachedLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 	}
 	if len(missing) > 0 || !known {
 		ld, stage, err := c.loader.load(i, missing)
+		ld.pooled = nil // kept: never recycled
 		c.mu.Lock()
 		if err != nil {
 			c.fail[i] = cachedFailure{ld, stage, err}

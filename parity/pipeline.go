@@ -72,7 +72,8 @@ type Preprocessor struct {
 	// Prepare writes the model input for in into dst (len in.Target.Len(), in
 	// in.Target.Layout, channel-major for NCHW) and returns how the boxes the
 	// model predicts in tensor pixels map back to the image. It is called from
-	// several goroutines at once.
+	// several goroutines at once. in.Image is valid only during the call (its
+	// memory holds later images after): copy what must outlive it.
 	Prepare func(in Input, dst []float32) (Unmapper, error)
 }
 

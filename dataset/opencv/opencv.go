@@ -48,6 +48,13 @@ func (Decoder) Name() string { return "opencv" }
 
 // Decode reads path with OpenCV and returns its pixels in BGR order.
 func (d Decoder) Decode(path string) (frame.Image, error) {
+	return d.DecodeInto(path, nil)
+}
+
+// DecodeInto is Decode with the pixels copied into buf when its capacity holds
+// them (a new slice otherwise), so that a loop of decodes can reuse its memory
+// (dataset.IntoDecoder).
+func (d Decoder) DecodeInto(path string, buf []byte) (frame.Image, error) {
 	data, err := dataset.ReadImageFile(path)
 	if err != nil {
 		return frame.Image{}, fmt.Errorf("opencv: decode: %w", err)
@@ -73,7 +80,16 @@ func (d Decoder) Decode(path string) (frame.Image, error) {
 	if m.Cols() != w || m.Rows() != h {
 		return frame.Image{}, fmt.Errorf("opencv: decode %s: OpenCV returned %dx%d but the header says %dx%d", path, m.Cols(), m.Rows(), w, h)
 	}
-	im := frame.Image{W: m.Cols(), H: m.Rows(), Pix: m.ToBytes(), Order: frame.BGR}
+	pix, err := m.DataPtrUint8() // OpenCV's memory, valid until m.Close
+	if err != nil {
+		return frame.Image{}, fmt.Errorf("opencv: decode %s: %w", path, err)
+	}
+	if cap(buf) < len(pix) {
+		buf = make([]byte, len(pix))
+	}
+	buf = buf[:len(pix)]
+	copy(buf, pix)
+	im := frame.Image{W: m.Cols(), H: m.Rows(), Pix: buf, Order: frame.BGR}
 	if err := im.Validate(); err != nil {
 		return frame.Image{}, fmt.Errorf("opencv: decode %s: %w", path, err)
 	}

@@ -217,3 +217,33 @@ func TestArithmeticJPEG(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [2]int{48, 64}, [2]int{im.W, im.H}, "orientation 6 applied")
 }
+
+var _ dataset.IntoDecoder = opencv.Decoder{}
+
+// TestDecodeIntoReusesTheBuffer: DecodeInto gives Decode's pixels, written into
+// the caller's buffer when it is large enough and into a new slice when it is
+// not; a reused buffer holds the new image only.
+func TestDecodeIntoReusesTheBuffer(t *testing.T) {
+	a, b := "../../fixtures/eval/images/00000.jpg", "../../fixtures/eval/images/00003.jpg"
+	want, err := opencv.Decoder{}.Decode(a)
+	require.NoError(t, err)
+	small := make([]byte, 10)
+	got, err := opencv.Decoder{}.DecodeInto(a, small)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	big := make([]byte, 3*1920*1080+7)
+	for i := range big {
+		big[i] = 0xAB
+	}
+	got, err = opencv.Decoder{}.DecodeInto(a, big)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Same(t, &big[0], &got.Pix[0], "the pixels are in the caller's buffer")
+	wantB, err := opencv.Decoder{}.Decode(b)
+	require.NoError(t, err)
+	got, err = opencv.Decoder{}.DecodeInto(b, got.Pix)
+	require.NoError(t, err)
+	assert.Equal(t, wantB, got)
+	_, err = opencv.Decoder{}.DecodeInto("../../fixtures/eval/images/missing.jpg", big)
+	require.ErrorContains(t, err, "missing.jpg")
+}
