@@ -122,12 +122,13 @@ func (o *outcome) only(r int) *outcome {
 	return &m
 }
 
-// close releases every runner.
+// close releases every runner; a second call does nothing.
 func (e *engine) close() {
 	for _, m := range e.models {
-		for _, r := range m.runners {
+		for i, r := range m.runners {
 			if r != nil {
 				r.Close()
+				m.runners[i] = nil
 			}
 		}
 	}

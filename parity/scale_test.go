@@ -293,8 +293,10 @@ func vmHWM(tb testing.TB) float64 {
 // DETPARITY_SCENES scenes (default 200) generated on the fly, with
 // DETPARITY_WORKERS workers (default 1) and DETPARITY_THREADS ONNX Runtime
 // threads per session (default 0: what the loaders leave), with the command's
-// GOGC (parity.GCPercent) unless GOGC is set, and reports images/s, the peak RSS of
-// the process (MiB) and the share of the workers' time outside ONNX Runtime's Run:
+// GOGC (parity.GCPercent) unless GOGC is set and its C heap setting
+// (detect.UnmapLargeAllocations, process-wide: it stays for the benchmarks run
+// after), and reports images/s, the peak RSS of the process (MiB) and the share
+// of the workers' time outside ONNX Runtime's Run:
 //
 //	DETPARITY_SCENES=1000 go test ./parity -run '^$' -bench BenchmarkRunScenes -benchtime 1x
 func BenchmarkRunScenes(b *testing.B) {
@@ -303,6 +305,9 @@ func BenchmarkRunScenes(b *testing.B) {
 	if gc == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
 		gc = strconv.Itoa(GCPercent)
+	}
+	if !detect.UnmapLargeAllocations() {
+		b.Log("not glibc: the C heap keeps its default mmap threshold")
 	}
 	n, workers := 200, 1
 	n = envInt(b, "DETPARITY_SCENES", n)

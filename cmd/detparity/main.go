@@ -31,6 +31,7 @@ import (
 	// The command decodes images as cv2.imread does (decoder=opencv) and can
 	// compare ONNX Runtime with OpenCV DNN: both register themselves.
 	_ "github.com/detparity/detparity/dataset/opencv"
+	"github.com/detparity/detparity/detect"
 	_ "github.com/detparity/detparity/detect/cvdnn"
 	"github.com/detparity/detparity/internal/faults"
 	"github.com/detparity/detparity/internal/outset"
@@ -79,6 +80,8 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(parity.GCPercent)
 	}
+	// Large C blocks (ONNX Runtime's, OpenCV's) go back to the system when freed.
+	detect.UnmapLargeAllocations()
 	os.Exit(mainWithSignals(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -1,21 +1,30 @@
 // Package opencv is the OpenCV image decoder of the detparity data path's first step
-// (dataset): it decodes files the way cv2.imread(path, cv2.IMREAD_COLOR) does, through
-// gocv (cgo, OpenCV 4.6), so a Go pipeline can be fed the exact pixels a Python
-// pipeline saw. It is a separate package so that pure-Go users of dataset need no cgo.
+// (dataset): it decodes files the way cv2.imread(path, cv2.IMREAD_COLOR) does, with
+// OpenCV 4.6's cv::imdecode (cgo, pkg-config opencv4, as gocv links it), so a Go
+// pipeline can be fed the exact pixels a Python pipeline saw. It is a separate package
+// so that pure-Go users of dataset need no cgo.
 package opencv
+
+/*
+#cgo pkg-config: opencv4
+#cgo CXXFLAGS: --std=c++11
+#include <stdlib.h>
+#include "imdecode.h"
+*/
+import "C"
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-
-	"gocv.io/x/gocv"
+	"math"
+	"unsafe"
 
 	"github.com/detparity/detparity/dataset"
 	"github.com/detparity/detparity/frame"
 )
 
-// Decoder implements dataset.Decoder with gocv.IMDecode(file bytes, gocv.IMReadColor), i.e.
+// Decoder implements dataset.Decoder with cv::imdecode(file bytes, IMREAD_COLOR), i.e.
 // cv2.imread semantics: BGR order; libjpeg's IDCT and smooth ("fancy") chroma
 // upsampling; gray replicated, 16-bit reduced to 8, alpha dropped; and the EXIF
 // orientation of a JPEG applied (IMREAD_COLOR does not include
@@ -51,9 +60,12 @@ func (d Decoder) Decode(path string) (frame.Image, error) {
 	return d.DecodeInto(path, nil)
 }
 
-// DecodeInto is Decode with the pixels copied into buf when its capacity holds
-// them (a new slice otherwise), so that a loop of decodes can reuse its memory
-// (dataset.IntoDecoder).
+// DecodeInto is Decode with the pixels written into buf when its capacity holds
+// them (a new slice otherwise), so that a loop of decodes reuses its memory
+// (dataset.IntoDecoder). OpenCV decodes straight into that memory: no frame is
+// allocated in C or Go (a C allocation per image, freed on another thread, is
+// what glibc's per-thread arenas keep), and no copy is made, except for an EXIF
+// orientation that swaps width and height (decoded, then rotated into buf).
 func (d Decoder) DecodeInto(path string, buf []byte) (frame.Image, error) {
 	data, err := dataset.ReadImageFile(path)
 	if err != nil {
@@ -66,30 +78,30 @@ func (d Decoder) DecodeInto(path string, buf []byte) (frame.Image, error) {
 	if err := checkJPEGComplete(path, data); err != nil {
 		return frame.Image{}, err
 	}
-	m, err := gocv.IMDecode(data, gocv.IMReadColor)
-	if err != nil {
-		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s: %w", path, err)
+	if len(data) == 0 || len(data) > math.MaxInt32 {
+		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s: %d bytes, expected 1 to %d (cv::imdecode's limit)", path, len(data), math.MaxInt32)
 	}
-	defer m.Close()
-	if m.Empty() {
+	n := w * h * 3
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	var gotW, gotH, gotType C.int
+	var msg [512]C.char
+	// Both slices are Go memory without Go pointers, used by C only during the call.
+	rc := C.detparity_imdecode((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), (*C.uchar)(unsafe.Pointer(&buf[0])),
+		C.int(w), C.int(h), &gotW, &gotH, &gotType, &msg[0], C.size_t(len(msg)))
+	switch rc {
+	case C.DETPARITY_IMDECODE_OK:
+	case C.DETPARITY_IMDECODE_EMPTY:
 		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s (corrupt or unsupported): cv::imdecode returned an empty image", path)
+	case C.DETPARITY_IMDECODE_EXCEPTION:
+		return frame.Image{}, fmt.Errorf("opencv: cannot decode %s: cv::imdecode: %s", path, C.GoString(&msg[0]))
+	default:
+		return frame.Image{}, fmt.Errorf("opencv: decode %s: OpenCV returned a %dx%d image of type %d but the header says %dx%d, expected a continuous CV_8UC3 (type 16) of that size",
+			path, gotW, gotH, gotType, w, h)
 	}
-	if m.Type() != gocv.MatTypeCV8UC3 || !m.IsContinuous() {
-		return frame.Image{}, fmt.Errorf("opencv: decode %s: got a Mat of type %v (continuous %v), expected continuous CV_8UC3", path, m.Type(), m.IsContinuous())
-	}
-	if m.Cols() != w || m.Rows() != h {
-		return frame.Image{}, fmt.Errorf("opencv: decode %s: OpenCV returned %dx%d but the header says %dx%d", path, m.Cols(), m.Rows(), w, h)
-	}
-	pix, err := m.DataPtrUint8() // OpenCV's memory, valid until m.Close
-	if err != nil {
-		return frame.Image{}, fmt.Errorf("opencv: decode %s: %w", path, err)
-	}
-	if cap(buf) < len(pix) {
-		buf = make([]byte, len(pix))
-	}
-	buf = buf[:len(pix)]
-	copy(buf, pix)
-	im := frame.Image{W: m.Cols(), H: m.Rows(), Pix: buf, Order: frame.BGR}
+	im := frame.Image{W: w, H: h, Pix: buf, Order: frame.BGR}
 	if err := im.Validate(); err != nil {
 		return frame.Image{}, fmt.Errorf("opencv: decode %s: %w", path, err)
 	}

@@ -1,0 +1,5 @@
+//go:build !linux || !cgo
+
+package detect
+
+func fixMmapThreshold(int) bool { return false }
