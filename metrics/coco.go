@@ -84,15 +84,43 @@ const (
 // outside the area range). A detection neither tp nor ig at t is a false positive.
 //
 // An evaluator keeps one per detection evaluated (up to COCOMaxDets per image and
-// category; a 10 000-image run about a million), so the entry is packed into 32 bytes:
-// the score stays a float64 (results files may hold any double, and the sort must see
-// exactly pycocotools' order), the image is an index into [COCOEvaluator]'s imageIDs
-// rather than the 8-byte id, and the rank, below COCOMaxDets, fits a byte.
+// category; a 10 000-image run about a million, and Summarize's sort a copy of them),
+// so the entry is packed into 24 bytes: the score stays a float64 (results files may
+// hold any double, and the sort must see exactly pycocotools' order), the image is an
+// index into [COCOEvaluator]'s imageIDs rather than the 8-byte id, the rank, below
+// COCOMaxDets, fits a byte, and the eight 10-bit masks fill 80 bits (masks, setMasks).
 type cocoDet struct {
-	score  float64
-	image  uint32 // index into COCOEvaluator.imageIDs
-	rank   uint8  // 0..COCOMaxDets-1
-	tp, ig [numAreas]uint16
+	score float64
+	image uint32 // index into COCOEvaluator.imageIDs
+	rank  uint8  // 0..COCOMaxDets-1
+	// Area range a's tp mask is bits 20a..20a+9 of the 80-bit number hi<<64 | lo,
+	// its ig mask bits 20a+10..20a+19.
+	hi uint16
+	lo uint64
+}
+
+// The masks fill 80 bits exactly: this fails to compile (constant index out of
+// range) should the area ranges or IoU thresholds change.
+var _ = [1]struct{}{}[2*numAreas*COCOIoUThresholds-80]
+
+// masks returns area range a's tp and ig masks.
+func (d *cocoDet) masks(a int) (tp, ig uint16) {
+	const m = 1<<COCOIoUThresholds - 1
+	v := d.lo >> (20 * a)
+	if a == numAreas-1 {
+		v |= uint64(d.hi) << 4
+	}
+	return uint16(v & m), uint16(v >> COCOIoUThresholds & m)
+}
+
+// setMasks sets area range a's tp and ig masks (each below 1<<COCOIoUThresholds).
+func (d *cocoDet) setMasks(a int, tp, ig uint16) {
+	v := uint64(tp) | uint64(ig)<<COCOIoUThresholds
+	sh := 20 * a
+	d.lo = d.lo&^((1<<20-1)<<sh) | v<<sh
+	if a == numAreas-1 {
+		d.hi = uint16(v >> 4)
+	}
 }
 
 // cocoDet.rank is a uint8: this fails to compile (negative array length) should
@@ -425,7 +453,7 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 		da := w * h
 		for a := range numAreas {
 			if da < COCOAreaRanges[a][0] || da > COCOAreaRanges[a][1] {
-				recs[dd].ig[a] = 1<<COCOIoUThresholds - 1
+				recs[dd].setMasks(a, 0, 1<<COCOIoUThresholds-1)
 			}
 		}
 	}
@@ -487,14 +515,14 @@ func (e *COCOEvaluator) evalImageCat(img uint32, c *cocoCat, gts []COCOAnnotatio
 					continue
 				}
 				matched[m] = true
+				tp, ig := recs[dd].masks(a)
 				switch {
 				case ign[m]:
-					recs[dd].ig[a] |= bit
+					recs[dd].setMasks(a, tp, ig|bit)
 				case gts[gi[order[m]]].ID != 0:
 					// dtm holds the ground truth's id; accumulate reads 0 as "no match",
 					// which leaves the unmatched outcome.
-					recs[dd].tp[a] |= bit
-					recs[dd].ig[a] &^= bit
+					recs[dd].setMasks(a, tp|bit, ig&^bit)
 				}
 			}
 		}
@@ -753,7 +781,7 @@ func accumulateCat(dets []cocoDet, a, maxDet int, tpPr *[COCOIoUThresholds][]flo
 		if int(d.rank) >= maxDet {
 			continue
 		}
-		tpm, igm := d.tp[a], d.ig[a]
+		tpm, igm := d.masks(a)
 		switch {
 		case tpm|igm == 0:
 			fpAll++

@@ -361,7 +361,11 @@ func sortedCOCODets(e *COCOEvaluator) [][]cocoDetKey {
 	out := make([][]cocoDetKey, len(e.cats))
 	for k, c := range e.cats {
 		for _, d := range c.dets {
-			out[k] = append(out[k], cocoDetKey{d.score, e.imageIDs[d.image], d.rank, d.tp, d.ig})
+			key := cocoDetKey{score: d.score, image: e.imageIDs[d.image], rank: d.rank}
+			for a := range numAreas {
+				key.tp[a], key.ig[a] = d.masks(a)
+			}
+			out[k] = append(out[k], key)
 		}
 	}
 	return out
@@ -369,8 +373,34 @@ func sortedCOCODets(e *COCOEvaluator) [][]cocoDetKey {
 
 func TestCOCODetEntrySize(t *testing.T) {
 	// An evaluator keeps one entry per detection evaluated (about a million for 10 000
-	// images); it was 40 bytes with an int64 image id and an int32 rank.
-	assert.LessOrEqual(t, unsafe.Sizeof(cocoDet{}), uintptr(32))
+	// images, and a copy of them during Summarize's sort); it was 40 bytes with an
+	// int64 image id and an int32 rank, 32 with a uint16 per mask.
+	assert.LessOrEqual(t, unsafe.Sizeof(cocoDet{}), uintptr(24))
+}
+
+// TestCOCODetMasks: every area range's two masks are stored and read back
+// independently of the others, whatever was set before.
+func TestCOCODetMasks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var d cocoDet
+	var want [numAreas][2]uint16
+	const m = 1<<COCOIoUThresholds - 1
+	for range 2000 {
+		a := rng.IntN(numAreas)
+		tp, ig := uint16(rng.IntN(m+1)), uint16(rng.IntN(m+1))
+		d.setMasks(a, tp, ig)
+		want[a] = [2]uint16{tp, ig}
+		for b := range numAreas {
+			gotTP, gotIG := d.masks(b)
+			require.Equal(t, want[b], [2]uint16{gotTP, gotIG}, "area %d after setting area %d", b, a)
+		}
+	}
+	for a := range numAreas {
+		d.setMasks(a, m, m)
+	}
+	assert.Equal(t, [2]uint64{^uint64(0), 0xFFFF}, [2]uint64{d.lo, uint64(d.hi)}, "all 80 bits set")
+	d.setMasks(numAreas-1, 0, 0)
+	assert.Equal(t, [2]uint64{1<<60 - 1, 0}, [2]uint64{d.lo, uint64(d.hi)}, "the last area's 20 bits: lo's top 4, all of hi")
 }
 
 func TestCOCOMergeRemapsImages(t *testing.T) {
