@@ -57,7 +57,9 @@ func readRegular(path string, limit int64, capName string) ([]byte, error) {
 	}
 	defer f.Close()
 	var buf bytes.Buffer
-	buf.Grow(int(size) + 1)
+	// ReadFrom reads until EOF into at least bytes.MinRead free bytes: with less
+	// room left after the file it would reallocate to twice the size to read EOF.
+	buf.Grow(int(size) + bytes.MinRead)
 	r := io.Reader(f)
 	if limit >= 0 {
 		r = io.LimitReader(f, limit+1)

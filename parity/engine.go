@@ -61,6 +61,7 @@ type engine struct {
 	batch    int  // images per RunBatch
 	keepRaw  bool // keep each image's raw outputs (CompareBackends)
 	progress func(done, total int)
+	frames   frames // decoded frames' buffers, reused across images and streams
 
 	warnMu sync.Mutex
 	warn   []detect.Warnings // per model
@@ -185,6 +186,9 @@ func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome)
 	tm.Images, tm.Workers, tm.Loaders = len(order), e.workers, e.loaders
 	batch := max(1, e.batch)
 	groups := (len(order) + batch - 1) / batch
+	if n := e.loaders * max(1, len(e.decoders)); cap(e.frames) < n {
+		e.frames = make(frames, n)
+	}
 	free := make(chan [][][]float32, e.loaders+e.workers)
 	for range e.loaders + e.workers {
 		free <- e.newSet(batch)
@@ -308,8 +312,8 @@ func (e *engine) prepareImage(pos int, set [][]float32) (p *prepared, load, pre 
 		}
 	}()
 	t0 := time.Now()
-	ld, failAt, err := e.ld.load(pos, e.decoders)
-	defer ld.recycle() // every run has read the frames when this returns (a Preprocessor must not keep them)
+	ld, failAt, err := e.ld.load(pos, e.decoders, e.frames)
+	defer ld.recycle(e.frames) // every run has read the frames when this returns (a Preprocessor must not keep them)
 	load = time.Since(t0)
 	p.o.name, p.o.path, p.o.w, p.o.h = ld.name, ld.path, ld.w, ld.h
 	if err != nil {

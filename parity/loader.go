@@ -31,39 +31,48 @@ type loaded struct {
 	w, h       int
 	imgs       []frame.Image // per engine decoder
 	truth
-	// pooled are the frame buffers (from framePool) of imgs that nothing else
-	// holds: the engine puts them back once every run has preprocessed the image.
+	// pooled are the frame buffers of imgs taken from a frames pool, which
+	// nothing else holds: the engine gives them back once every run has
+	// preprocessed the image.
 	pooled []*[]byte
 }
 
-// framePool holds decoded frames' pixel buffers for reuse: a run decodes
+// frames is an engine's pool of decoded frames' pixel buffers: a run decodes
 // thousands of frames of a few MB each, and allocating each anew makes the
-// garbage collector run every few images, on the cores ONNX Runtime needs.
-var framePool sync.Pool
+// garbage collector run every few images, on the cores ONNX Runtime needs. Its
+// capacity is what can be in use at once (a frame per decoder per loader); it
+// lives as long as its engine (a sync.Pool would be emptied by every other
+// collection, which the command's GOGC=25 makes frequent).
+type frames chan *[]byte
 
-// recycle puts ld's pooled frame buffers back into framePool; its images must
-// not be used after.
-func (ld *loaded) recycle() {
+// recycle gives ld's pooled frame buffers back to fr; ld's images must not be
+// used after.
+func (ld *loaded) recycle(fr frames) {
 	for _, b := range ld.pooled {
-		framePool.Put(b)
+		select {
+		case fr <- b:
+		default: // full (cannot happen while the capacity covers every loader)
+		}
 	}
 	ld.pooled = nil
 }
 
-// decodeInto decodes path with dec, into a pooled buffer when dec can, which it
-// records in ld.pooled.
-func (ld *loaded) decodeInto(dec dataset.Decoder, path string) (frame.Image, error) {
+// decodeInto decodes path with dec, into a buffer from fr when dec can, which
+// it records in ld.pooled.
+func (ld *loaded) decodeInto(dec dataset.Decoder, path string, fr frames) (frame.Image, error) {
 	into, ok := dec.(dataset.IntoDecoder)
-	if !ok {
+	if !ok || fr == nil {
 		return dec.Decode(path)
 	}
-	b, _ := framePool.Get().(*[]byte)
-	if b == nil {
+	var b *[]byte
+	select {
+	case b = <-fr:
+	default:
 		b = new([]byte)
 	}
 	img, err := into.DecodeInto(path, *b)
 	if err != nil {
-		framePool.Put(b)
+		ld.pooled = append(ld.pooled, b) // unchanged: back to the pool with the others
 		return img, err
 	}
 	*b = img.Pix
@@ -92,8 +101,10 @@ type loader interface {
 	classes() []string
 	len() int
 	// load returns image i decoded by each decoder (nil: the size only) and its
-	// ground truth; on failure what it got so far, the stage and the error.
-	load(i int, decoders []dataset.Decoder) (loaded, string, error)
+	// ground truth; on failure what it got so far, the stage and the error. The
+	// frames come from fr when it is not nil and the decoder can write into them
+	// (the caller gives them back with loaded.recycle).
+	load(i int, decoders []dataset.Decoder, fr frames) (loaded, string, error)
 	// name is image i's name when load could not tell it (it panicked), where
 	// what its errors name (the file, or the name).
 	name(i int) string
@@ -117,7 +128,7 @@ func (l datasetLoader) len() int           { return len(l.ds.Items) }
 func (l datasetLoader) name(i int) string  { return l.ds.Items[i].Name }
 func (l datasetLoader) where(i int) string { return l.ds.Items[i].ImagePath }
 
-func (l datasetLoader) load(i int, decoders []dataset.Decoder) (loaded, string, error) {
+func (l datasetLoader) load(i int, decoders []dataset.Decoder, fr frames) (loaded, string, error) {
 	it := l.ds.Items[i]
 	ld := loaded{name: it.Name, path: it.ImagePath, imgs: make([]frame.Image, len(decoders))}
 	sized := false
@@ -129,7 +140,7 @@ func (l datasetLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 				return ld, "decode", err
 			}
 		} else {
-			img, err := ld.decodeInto(dec, it.ImagePath)
+			img, err := ld.decodeInto(dec, it.ImagePath, fr)
 			if err != nil {
 				return ld, "decode", err
 			}
@@ -194,7 +205,7 @@ func (l sourceLoader) name(i int) string  { return fmt.Sprintf("image %d", i+1) 
 func (l sourceLoader) where(i int) string { return l.name(i) }
 
 // load gives every decoder the source's own pixels.
-func (l sourceLoader) load(i int, decoders []dataset.Decoder) (loaded, string, error) {
+func (l sourceLoader) load(i int, decoders []dataset.Decoder, _ frames) (loaded, string, error) {
 	name, img, gts, err := l.src.Image(i)
 	if name == "" {
 		name = l.name(i)
@@ -250,9 +261,9 @@ func newCachedLoader(l loader, keep []int) *cachedLoader {
 	return c
 }
 
-func (c *cachedLoader) load(i int, decoders []dataset.Decoder) (loaded, string, error) {
+func (c *cachedLoader) load(i int, decoders []dataset.Decoder, fr frames) (loaded, string, error) {
 	if !c.keep[i] {
-		return c.loader.load(i, decoders)
+		return c.loader.load(i, decoders, fr)
 	}
 	c.mu.Lock()
 	f, failed := c.fail[i]
@@ -268,8 +279,7 @@ func (c *cachedLoader) load(i int, decoders []dataset.Decoder) (loaded, string, 
 		return f.ld, f.stage, f.err
 	}
 	if len(missing) > 0 || !known {
-		ld, stage, err := c.loader.load(i, missing)
-		ld.pooled = nil // kept: never recycled
+		ld, stage, err := c.loader.load(i, missing, nil) // kept: no pooled frames
 		c.mu.Lock()
 		if err != nil {
 			c.fail[i] = cachedFailure{ld, stage, err}

@@ -53,7 +53,7 @@ func (r *Result) InputImage(name, pipeline string) (image.Image, error) {
 		return nil, fmt.Errorf("parity: no pipeline %q or evaluated image %q in this run", pipeline, name)
 	}
 	rn := r.render.runs[ri]
-	ld, _, err := r.render.ld.load(pos, []dataset.Decoder{r.render.decoders[rn.dec]})
+	ld, _, err := r.render.ld.load(pos, []dataset.Decoder{r.render.decoders[rn.dec]}, nil)
 	if err != nil {
 		return nil, err
 	}
