@@ -94,26 +94,11 @@ func DecodeCOCOGroundTruth(path string, r io.Reader) (*COCOGroundTruth, error) {
 		var err error
 		switch f {
 		case 0:
-			gt.Images = nil
-			haveImages, err = s.list(path, "images", func(i int) error {
-				im, err := s.cocoImage(path, i)
-				gt.Images = append(gt.Images, im)
-				return err
-			})
+			haveImages, err = listInto(s, path, "images", &gt.Images, s.cocoImage)
 		case 1:
-			gt.Categories = nil
-			haveCats, err = s.list(path, "categories", func(i int) error {
-				c, err := s.cocoCategory(path, i)
-				gt.Categories = append(gt.Categories, c)
-				return err
-			})
+			haveCats, err = listInto(s, path, "categories", &gt.Categories, s.cocoCategory)
 		case 2:
-			gt.Annotations = nil
-			_, err = s.list(path, "annotations", func(i int) error {
-				a, err := s.cocoAnnotation(path, i)
-				gt.Annotations = append(gt.Annotations, a)
-				return err
-			})
+			_, err = listInto(s, path, "annotations", &gt.Annotations, s.cocoAnnotation)
 		default:
 			err = s.skip()
 		}
@@ -176,6 +161,17 @@ func (s *jsonScanner) list(path, name string, elem func(i int) error) (bool, err
 		return false, fmt.Errorf("metrics: %s:%d: %s: a JSON %s, want a list", path, s.line, name, kindName(k))
 	}
 	return true, s.array(elem)
+}
+
+// listInto reads the list named name into *dst (replacing what it held) with
+// elem reading each element; it reports whether the value was a list (s.list).
+func listInto[T any](s *jsonScanner, path, name string, dst *[]T, elem func(path string, i int) (T, error)) (bool, error) {
+	*dst = nil
+	return s.list(path, name, func(i int) error {
+		v, err := elem(path, i)
+		*dst = append(*dst, v)
+		return err
+	})
 }
 
 // cocoImage reads images[i].
