@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything detparity's build, tests and demo need, idempotently:
-#   - OpenCV 4.6 headers and libraries (Debian's libopencv-dev) for gocv, via apt when missing;
+#   - OpenCV 4.6 headers and libraries (Debian's libopencv-dev) for gocv, and libjpeg-turbo's (libjpeg62-turbo-dev),
+#     via apt when missing;
 #   - Debian's chromium, which the report test renders index.html in (headless);
 #   - the ONNX Runtime shared library (scripts/fetch_ort.sh: npm package onnxruntime-node, integrity verified);
 #   - Go modules (go mod download);
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 opencv_changed=0
 pkg-config --exists opencv4 2>/dev/null || { need_apt+=(libopencv-dev pkg-config); opencv_changed=1; }
+# libjpeg-turbo's headers (dataset/opencv decodes JPEGs with it directly; libopencv-dev usually brings them).
+pkg-config --exists libjpeg 2>/dev/null || need_apt+=(libjpeg62-turbo-dev)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++) # npy's test compiles the README's C++ .npy writer
 for extra in ${DETPARITY_APT_EXTRA:-}; do

@@ -6,10 +6,11 @@
 package opencv
 
 /*
-#cgo pkg-config: opencv4
+#cgo pkg-config: opencv4 libjpeg
 #cgo CXXFLAGS: --std=c++11
 #include <stdlib.h>
 #include "imdecode.h"
+#include "jpegbgr.h"
 */
 import "C"
 
@@ -17,7 +18,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/detparity/detparity/dataset"
@@ -42,6 +47,15 @@ import (
 // A JPEG without an end-of-image marker after its scans is refused: libjpeg decodes a
 // truncated file with only a warning on stderr and fills the missing rows with gray,
 // which cv2.imread returns as if it were a good image.
+//
+// Most JPEGs take a shorter road to the same bytes. OpenCV 4.6's JPEG decoder asks
+// libjpeg for RGB and swaps every row to BGR in a scalar loop that costs about twice
+// the decoding itself; for a JPEG of 1 or 3 components with Huffman tables, no APP1
+// (EXIF) segment and no libjpeg warning, OpenCV does nothing but those libjpeg calls,
+// so the decoder makes them itself with libjpeg-turbo writing BGR (JCS_EXT_BGR) into
+// the frame (jpegbgr.c says which calls). Every other file, and every file once a
+// probe at first use finds the two roads differ on this machine (an OpenCV built
+// with another libjpeg), goes through cv::imdecode.
 type Decoder struct {
 	// MaxPixels is the largest W*H accepted; <= 0 means dataset.DefaultMaxPixels.
 	MaxPixels int
@@ -86,6 +100,40 @@ func (d Decoder) DecodeInto(path string, buf []byte) (frame.Image, error) {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
+	if direct, _ := decodeJPEG(data, buf, w, h); direct {
+		return frame.Image{W: w, H: h, Pix: buf, Order: frame.BGR}, nil
+	}
+	return imdecode(path, data, buf, w, h)
+}
+
+// Why decodeJPEG left a file to cv::imdecode: jpegbgr.h's codes, and
+// jpegNotTried for a file that is not a JPEG or when the probe turned the direct
+// road off.
+const (
+	jpegNotTried   = -1
+	jpegError      = int(C.DETPARITY_JPEG_ERROR)
+	jpegWarning    = int(C.DETPARITY_JPEG_WARNING)
+	jpegAPP1       = int(C.DETPARITY_JPEG_APP1)
+	jpegComponents = int(C.DETPARITY_JPEG_COMPONENTS)
+	jpegNoTables   = int(C.DETPARITY_JPEG_NO_TABLES)
+	jpegSize       = int(C.DETPARITY_JPEG_SIZE)
+)
+
+// decodeJPEG decodes data, a w x h image, into buf (w*h*3 bytes) with libjpeg
+// directly when it is a JPEG for which that gives cv::imdecode's bytes; it
+// reports whether it did and, when it did not, why (jpegNotTried, jpegError, ...).
+func decodeJPEG(data, buf []byte, w, h int) (bool, int) {
+	if !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || !directJPEGAgrees() {
+		return false, jpegNotTried
+	}
+	// Both slices are Go memory without Go pointers, used by C only during the call.
+	rc := C.detparity_jpeg_bgr((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), (*C.uchar)(unsafe.Pointer(&buf[0])),
+		C.int(w), C.int(h))
+	return rc == C.DETPARITY_JPEG_OK, int(rc)
+}
+
+// imdecode decodes data, a w x h image, into buf (w*h*3 bytes) with cv::imdecode.
+func imdecode(path string, data, buf []byte, w, h int) (frame.Image, error) {
 	var gotW, gotH, gotType C.int
 	var msg [512]C.char
 	// Both slices are Go memory without Go pointers, used by C only during the call.
@@ -144,4 +192,51 @@ func checkJPEGComplete(path string, b []byte) error {
 		}
 		i += 2 + n
 	}
+}
+
+// directJPEGAgrees reports whether libjpeg called directly decodes probe JPEGs
+// to exactly cv::imdecode's bytes in this process, checked once: a colour
+// image in 4:2:0 (the subsampling most files use, and the one whose
+// upsampling differs between libjpeg versions) and a gray one, both of odd
+// sizes. They differ when OpenCV was built with a libjpeg of its own.
+var directJPEGAgrees = sync.OnceValue(func() bool {
+	for _, im := range probeImages() {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, im, &jpeg.Options{Quality: 85}); err != nil {
+			return false
+		}
+		data, r := b.Bytes(), im.Bounds()
+		w, h := r.Dx(), r.Dy()
+		direct, viaCV := make([]byte, w*h*3), make([]byte, w*h*3)
+		rc := C.detparity_jpeg_bgr((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), (*C.uchar)(unsafe.Pointer(&direct[0])),
+			C.int(w), C.int(h))
+		if rc != C.DETPARITY_JPEG_OK {
+			return false
+		}
+		if _, err := imdecode("probe", data, viaCV, w, h); err != nil || !bytes.Equal(direct, viaCV) {
+			return false
+		}
+	}
+	return true
+})
+
+// probeImages are the images directJPEGAgrees checks: sharp edges and a
+// pseudo-random texture, so that chroma upsampling and the IDCT both matter.
+func probeImages() []image.Image {
+	const w, h = 45, 29
+	rgb := image.NewRGBA(image.Rect(0, 0, w, h))
+	gray := image.NewGray(image.Rect(0, 0, w+6, h+8))
+	s := uint32(1)
+	next := func() uint8 { s = s*1664525 + 1013904223; return uint8(s >> 24) }
+	for y := range h {
+		for x := range w {
+			rgb.Set(x, y, color.RGBA{uint8(x * 255 / w), next(), uint8(255 * ((x/7 + y/5) % 2)), 255})
+		}
+	}
+	for y := range h + 8 {
+		for x := range w + 6 {
+			gray.SetGray(x, y, color.Gray{next()/2 + uint8(64*((x/3+y/4)%2))})
+		}
+	}
+	return []image.Image{rgb, gray}
 }
