@@ -236,3 +236,27 @@ func BenchmarkDecodeFixtures(b *testing.B) {
 		})
 	}
 }
+
+// FuzzDirectJPEG: on any bytes, whenever the direct libjpeg road takes a file,
+// cv::imdecode decodes it too, to the same bytes.
+func FuzzDirectJPEG(f *testing.F) {
+	for _, name := range []string{"s420.jpg", "s422.jpg", "gray-progressive.jpg", "s420-restart.jpg", "tiny-1x1.jpg"} {
+		data, err := os.ReadFile(filepath.Join("../testdata/jpeg", name))
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, h, err := dataset.CheckSizeBytes("fuzz.jpg", data, 1<<14)
+		if err != nil || checkJPEGComplete("fuzz.jpg", data) != nil {
+			return
+		}
+		direct := make([]byte, w*h*3)
+		if ok, _ := decodeJPEG(data, direct, w, h); !ok {
+			return
+		}
+		viaCV := make([]byte, w*h*3)
+		_, err = imdecode("fuzz.jpg", data, viaCV, w, h)
+		require.NoError(t, err, "the direct road decoded a file cv::imdecode refuses")
+		require.True(t, bytes.Equal(direct, viaCV), "the direct road's bytes differ from cv::imdecode's")
+	})
+}
