@@ -62,6 +62,21 @@ func TestTinyModelRawOutputs(t *testing.T) {
 	outs2, err := m.Run(in)
 	require.NoError(t, err)
 	assert.Equal(t, outs, outs2)
+
+	// One float32 image is read where the caller keeps it, at each call, and not written: a changed tensor gives
+	// other outputs, and the original tensor, unchanged by the runs, the first outputs again.
+	sum := sha256F32(in)
+	other := make([]float32, len(in))
+	for i := range other {
+		other[i] = 1 - in[i]
+	}
+	outs3, err := m.Run(other)
+	require.NoError(t, err)
+	assert.NotEqual(t, outs[1].Float, outs3[1].Float)
+	outs4, err := m.Run(in)
+	require.NoError(t, err)
+	assert.Equal(t, outs, outs4)
+	assert.Equal(t, sum, sha256F32(in))
 }
 
 // TestTinyModelDetections: Infer (ORT + decode + NMS) reproduces the detections Python computed from PyTorch's

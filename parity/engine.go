@@ -3,6 +3,7 @@ package parity
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -228,6 +229,13 @@ func (e *engine) stream(ctx context.Context, order []int, consume func(*outcome)
 		go func() {
 			defer wwg.Done()
 			defer close(posts)
+			// The worker's session runs on one OS thread for the whole run. Unlocked,
+			// the goroutine resumes on whichever thread is free after each wait for
+			// a job, and ONNX Runtime's per-thread state (its single intra-op thread is
+			// the caller's; glibc's malloc arena) follows it cold: +2.6 % images/s on
+			// the fixture run locked (BENCHMARKS.md, issue 17).
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			e.work(ctx, w, ready, posts, free, c)
 		}()
 		pwg.Add(1)

@@ -383,10 +383,12 @@ func BenchmarkRunFixtures(b *testing.B) {
 }
 
 // BenchmarkORTFloor is the floor BenchmarkRunFixtures is measured against: the
-// same sessions (DETPARITY_WORKERS workers, the threads a run would give them)
-// running only ONNX Runtime on the 160 fixture images' sg-coco tensors, made
-// before the clock starts. images/s here is what a run could reach if decoding,
-// preprocessing, output decoding and summarising cost nothing:
+// same sessions (DETPARITY_WORKERS workers, the threads a run would give them,
+// each on a locked OS thread as the engine's workers are) running only ONNX
+// Runtime on the 160 fixture images' sg-coco tensors, made before the clock
+// starts. images/s here is what a run could reach if decoding, preprocessing,
+// output decoding and summarising cost nothing (scripts/bench_floor.sh runs both
+// side by side, round after round):
 //
 //	go test ./parity -run '^$' -bench 'RunFixtures|ORTFloor' -benchtime 3x
 func BenchmarkORTFloor(b *testing.B) {
@@ -427,6 +429,8 @@ func BenchmarkORTFloor(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				runtime.LockOSThread() // as the engine's workers do: the session always runs on one thread
+				defer runtime.UnlockOSThread()
 				for t := range jobs {
 					if _, err := m.RunBatch(640, 640, [][]float32{t}); err != nil {
 						panic(err)
