@@ -112,9 +112,14 @@ func (s *Signature) inputNames() []string {
 	return names
 }
 
-// newInputs allocates the image tensor (zeros) for b images at w x h and the auxiliary tensors, filled for that
-// size. The caller destroys them.
-func (s *Signature) newInputs(b, w, h int) ([]ort.Value, error) {
+// inPlace reports whether a run of b images at a time takes the caller's tensor as it is, without a copy: one
+// float32 image (a uint8 model needs its values converted, a batch needs them side by side).
+func (s *Signature) inPlace(b int) bool { return b == 1 && s.InputType != "uint8" }
+
+// newInputs allocates the image tensor (zeros) for b images at w x h, or leaves it nil without image (a run that
+// feeds the caller's tensor in place: inPlace), and the auxiliary tensors, filled for that size. The caller
+// destroys them.
+func (s *Signature) newInputs(b, w, h int, image bool) ([]ort.Value, error) {
 	var vals []ort.Value
 	fail := func(err error) ([]ort.Value, error) {
 		destroyAll(vals)
@@ -122,9 +127,11 @@ func (s *Signature) newInputs(b, w, h int) ([]ort.Value, error) {
 	}
 	var img ort.Value
 	var err error
-	if s.InputType == "uint8" {
+	switch {
+	case !image: // none: Model.run wraps the caller's tensor for each run
+	case s.InputType == "uint8":
 		img, err = ort.NewEmptyTensor[uint8](s.imageShape(b, w, h))
-	} else {
+	default:
 		img, err = ort.NewEmptyTensor[float32](s.imageShape(b, w, h))
 	}
 	if err != nil {

@@ -221,7 +221,7 @@ func (m *Model) run(tensors [][]float32, w, h int) ([]Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detect: model %s: input tensor: %w", path, err)
 	}
-	if feed == 1 && m.sig.InputType != "uint8" {
+	if m.sig.inPlace(feed) {
 		// One float32 image: ONNX Runtime reads the caller's tensor where it is (CreateTensorWithDataAsOrtValue
 		// does not copy) instead of a copy in the reused input (4.9 MB per 640x640 run).
 		img, err := ort.NewTensor(m.sig.imageShape(1, w, h), tensors[0])
@@ -248,7 +248,7 @@ func (m *Model) input(b, w, h int) ([]ort.Value, error) {
 	if v, ok := m.inputs[k]; ok {
 		return v, nil
 	}
-	v, err := m.sig.newInputs(b, w, h)
+	v, err := m.sig.newInputs(b, w, h, !m.sig.inPlace(b))
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +335,9 @@ func (m *Model) Close() error {
 	}
 	for k, vs := range m.inputs {
 		for _, v := range vs {
-			errs = append(errs, v.Destroy())
+			if v != nil { // no image tensor for runs fed in place
+				errs = append(errs, v.Destroy())
+			}
 		}
 		delete(m.inputs, k)
 	}

@@ -16,7 +16,7 @@ func probeRun(s *Signature) ([]Output, error) {
 		return nil, fmt.Errorf("detect: model %s: probe run needs an input size", s.Path)
 	}
 	b := max(1, s.Batch)
-	ins, err := s.newInputs(b, s.Width, s.Height)
+	ins, err := s.newInputs(b, s.Width, s.Height, true)
 	if err != nil {
 		return nil, fmt.Errorf("detect: model %s: probe input: %w", s.Path, err)
 	}

@@ -106,10 +106,11 @@ func (d Decoder) DecodeInto(path string, buf []byte) (frame.Image, error) {
 	return imdecode(path, data, buf, w, h)
 }
 
-// Why decodeJPEG left a file to cv::imdecode: jpegbgr.h's codes, and
-// jpegNotTried for a file that is not a JPEG or when the probe turned the direct
+// What decodeJPEG did: jpegOK, or why it left the file to cv::imdecode:
+// jpegbgr.h's codes, and jpegNotTried for a file that is not a JPEG or when the probe turned the direct
 // road off.
 const (
+	jpegOK         = int(C.DETPARITY_JPEG_OK)
 	jpegNotTried   = -1
 	jpegError      = int(C.DETPARITY_JPEG_ERROR)
 	jpegWarning    = int(C.DETPARITY_JPEG_WARNING)
@@ -126,10 +127,15 @@ func decodeJPEG(data, buf []byte, w, h int) (bool, int) {
 	if !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}) || !directJPEGAgrees() {
 		return false, jpegNotTried
 	}
+	rc := jpegBGR(data, buf, w, h)
+	return rc == jpegOK, rc
+}
+
+// jpegBGR is detparity_jpeg_bgr (jpegbgr.c) on data into buf (w*h*3 bytes).
+func jpegBGR(data, buf []byte, w, h int) int {
 	// Both slices are Go memory without Go pointers, used by C only during the call.
-	rc := C.detparity_jpeg_bgr((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), (*C.uchar)(unsafe.Pointer(&buf[0])),
-		C.int(w), C.int(h))
-	return rc == C.DETPARITY_JPEG_OK, int(rc)
+	return int(C.detparity_jpeg_bgr((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)),
+		(*C.uchar)(unsafe.Pointer(&buf[0])), C.int(w), C.int(h)))
 }
 
 // imdecode decodes data, a w x h image, into buf (w*h*3 bytes) with cv::imdecode.
@@ -208,9 +214,7 @@ var directJPEGAgrees = sync.OnceValue(func() bool {
 		data, r := b.Bytes(), im.Bounds()
 		w, h := r.Dx(), r.Dy()
 		direct, viaCV := make([]byte, w*h*3), make([]byte, w*h*3)
-		rc := C.detparity_jpeg_bgr((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), (*C.uchar)(unsafe.Pointer(&direct[0])),
-			C.int(w), C.int(h))
-		if rc != C.DETPARITY_JPEG_OK {
+		if jpegBGR(data, direct, w, h) != jpegOK {
 			return false
 		}
 		if _, err := imdecode("probe", data, viaCV, w, h); err != nil || !bytes.Equal(direct, viaCV) {
