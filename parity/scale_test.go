@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -341,25 +342,31 @@ func BenchmarkRunScenes(b *testing.B) {
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MiB")
 }
 
-// BenchmarkRunFixtures runs the fixture detector through sg-coco over the 160
+// fixtureRunConfig is the fixture run of BenchmarkRunFixtures, BenchmarkORTFloor
+// and BenchmarkRunVsFloor: the fixture detector through sg-coco over the 160
 // committed fixture JPEGs (fixtures/eval) with DETPARITY_WORKERS workers (default
-// 1), DETPARITY_LOADERS loaders (default 0: one more than workers) and
+// 1), DETPARITY_LOADERS loaders (default Auto: one more than workers) and
 // DETPARITY_THREADS ONNX Runtime threads per session (default Auto: what the
-// loaders leave) and reports images/s, the share of the workers' time outside
-// ONNX Runtime's Run (overhead-%) and the share spent on the harness's own work
-// after Run: output decoding, NMS, matching, accumulation (harness-overhead-%):
-//
-//	go test ./parity -run '^$' -bench BenchmarkRunFixtures -benchtime 3x
-func BenchmarkRunFixtures(b *testing.B) {
-	workers := 1
-	workers = envInt(b, "DETPARITY_WORKERS", workers)
+// loaders leave).
+func fixtureRunConfig(b *testing.B) Config {
 	cfg := DefaultConfig()
-	cfg.Threads = envInt(b, "DETPARITY_THREADS", cfg.Threads)
 	cfg.Model = fixtureModel
 	cfg.Data = "../fixtures/eval"
 	cfg.Pipelines = []string{"sg-coco"}
-	cfg.Workers = workers
+	cfg.Workers = envInt(b, "DETPARITY_WORKERS", 1)
+	cfg.Threads = envInt(b, "DETPARITY_THREADS", cfg.Threads)
 	cfg.Loaders = envInt(b, "DETPARITY_LOADERS", Auto)
+	return cfg
+}
+
+// BenchmarkRunFixtures runs fixtureRunConfig and reports images/s, the share of
+// the workers' time outside ONNX Runtime's Run (overhead-%) and the share spent on
+// the harness's own work after Run: output decoding, NMS, matching, accumulation
+// (harness-overhead-%):
+//
+//	go test ./parity -run '^$' -bench BenchmarkRunFixtures -benchtime 3x
+func BenchmarkRunFixtures(b *testing.B) {
+	cfg := fixtureRunConfig(b)
 	var sum Timing
 	for b.Loop() {
 		res, err := Run(context.Background(), cfg)
@@ -382,21 +389,14 @@ func BenchmarkRunFixtures(b *testing.B) {
 	b.ReportMetric(100*sum.HarnessOverhead(), "harness-overhead-%")
 }
 
-// BenchmarkORTFloor is the floor BenchmarkRunFixtures is measured against: the
-// same sessions (DETPARITY_WORKERS workers, the threads a run would give them,
-// each on a locked OS thread as the engine's workers are) running only ONNX
-// Runtime on the 160 fixture images' sg-coco tensors, made before the clock
-// starts. images/s here is what a run could reach if decoding, preprocessing,
-// output decoding and summarising cost nothing (scripts/bench_floor.sh runs both
-// side by side, round after round):
-//
-//	go test ./parity -run '^$' -bench 'RunFixtures|ORTFloor' -benchtime 3x
-func BenchmarkORTFloor(b *testing.B) {
-	cfg := DefaultConfig()
-	cfg.Workers = envInt(b, "DETPARITY_WORKERS", 1)
-	cfg.Threads = envInt(b, "DETPARITY_THREADS", cfg.Threads)
-	cfg.Loaders = envInt(b, "DETPARITY_LOADERS", Auto)
-	ds, err := dataset.Open(context.Background(), "../fixtures/eval", dataset.DefaultOptions())
+// ortFloor prepares the floor of a fixture run with cfg's settings: the same
+// sessions (cfg's workers, the threads a run would give them, each on a locked
+// OS thread as the engine's workers are) and the 160 fixture images' sg-coco
+// tensors, made now. pass runs only ONNX Runtime on every tensor once: what a
+// run would take if decoding, preprocessing, output decoding and summarising
+// cost nothing. The sessions close when the benchmark ends.
+func ortFloor(b *testing.B, cfg Config) (pass func(), images int) {
+	ds, err := dataset.Open(context.Background(), cfg.Data, dataset.DefaultOptions())
 	require.NoError(b, err)
 	dec, err := dataset.DecoderByName("opencv")
 	require.NoError(b, err)
@@ -416,13 +416,11 @@ func BenchmarkORTFloor(b *testing.B) {
 	opts.Threads, opts.NoSpin = threads, true
 	models := make([]*detect.Model, workers)
 	for w := range models {
-		models[w], err = detect.Open(fixtureModel, opts)
+		models[w], err = detect.Open(cfg.Model, opts)
 		require.NoError(b, err)
-		defer models[w].Close()
+		b.Cleanup(func() { models[w].Close() })
 	}
-	var images int
-	start := time.Now()
-	for b.Loop() {
+	pass = func() {
 		jobs := make(chan []float32)
 		var wg sync.WaitGroup
 		for _, m := range models {
@@ -443,9 +441,78 @@ func BenchmarkORTFloor(b *testing.B) {
 		}
 		close(jobs)
 		wg.Wait()
-		images += len(tensors)
+	}
+	return pass, len(tensors)
+}
+
+// BenchmarkORTFloor is the floor BenchmarkRunFixtures is measured against
+// (ortFloor), alone:
+//
+//	go test ./parity -run '^$' -bench 'RunFixtures|ORTFloor' -benchtime 3x
+func BenchmarkORTFloor(b *testing.B) {
+	pass, n := ortFloor(b, fixtureRunConfig(b))
+	var images int
+	start := time.Now()
+	for b.Loop() {
+		pass()
+		images += n
 	}
 	b.ReportMetric(float64(images)/time.Since(start).Seconds(), "images/s")
+}
+
+// BenchmarkRunVsFloor measures the fixture run against its floor in pairs: each
+// iteration is one run (images/s over the run's stream, Timing.Wall, as
+// BenchmarkRunFixtures) and one floor pass (ortFloor), in alternating order, so
+// that both halves of a pair see the machine in the same state (on a shared
+// machine the speed of either moves by several percent within a minute). It logs
+// each pair and reports the median and lowest run/floor ratio and how many pairs
+// were within 5 % of the floor (scripts/bench_floor.sh):
+//
+//	go test ./parity -run '^$' -bench RunVsFloor -benchtime 10x
+func BenchmarkRunVsFloor(b *testing.B) {
+	cfg := fixtureRunConfig(b)
+	floor, n := ortFloor(b, cfg)
+	var ratios []float64
+	for b.Loop() {
+		var runIPS, floorIPS float64
+		runOnce := func() {
+			res, err := Run(context.Background(), cfg)
+			require.NoError(b, err)
+			tm := res.Timing()
+			runIPS = float64(tm.Images) / tm.Wall.Seconds()
+		}
+		floorOnce := func() {
+			t0 := time.Now()
+			floor()
+			floorIPS = float64(n) / time.Since(t0).Seconds()
+		}
+		if len(ratios)%2 == 0 {
+			runOnce()
+			floorOnce()
+		} else {
+			floorOnce()
+			runOnce()
+		}
+		ratios = append(ratios, runIPS/floorIPS)
+		b.Logf("pair %d: run %.2f images/s, floor %.2f images/s, run/floor %.4f", len(ratios), runIPS, floorIPS,
+			runIPS/floorIPS)
+	}
+	within := 0
+	for _, r := range ratios {
+		if r >= 0.95 {
+			within++
+		}
+	}
+	slices.Sort(ratios)
+	k := len(ratios) / 2
+	median := ratios[k]
+	if len(ratios)%2 == 0 {
+		median = (ratios[k-1] + ratios[k]) / 2
+	}
+	b.ReportMetric(median, "run/floor-median")
+	b.ReportMetric(ratios[0], "run/floor-min")
+	b.ReportMetric(float64(within), "pairs-within-5%")
+	b.ReportMetric(float64(len(ratios)), "pairs")
 }
 
 // TestWriteJSONStreamed: the streamed writer gives exactly the bytes of
